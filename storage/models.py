@@ -1,0 +1,250 @@
+"""peewee models: one class per table. The schema itself is owned by `migrations/`;
+`tests/unit/storage/test_schema.py` checks these classes match it column for column."""
+
+from __future__ import annotations
+
+from peewee import (
+    BooleanField,
+    CharField,
+    CompositeKey,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from storage.database import database_proxy
+from storage.fields import JsonField, UtcDateTimeField
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class Signal(BaseModel):
+    """A trading signal and its lifecycle status (DESIGN §4)."""
+
+    id = CharField(primary_key=True)
+    symbol = CharField()
+    signal_type = CharField()
+    confidence = FloatField()
+    price = FloatField()
+    quantity = IntegerField()
+    stop_price = FloatField(null=True)
+    risk_amount = FloatField(default=0.0)
+    mode = CharField()
+    status = CharField()
+    reasons = JsonField(default=list)
+    prediction = JsonField(null=True)
+    created_at = UtcDateTimeField()
+    expires_at = UtcDateTimeField()
+    decided_at = UtcDateTimeField(null=True)
+    decided_by = CharField(null=True)
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "signals"
+
+
+class Order(BaseModel):
+    """An order intent, written before submit, then the broker's view of it (DESIGN §5)."""
+
+    id = IntegerField(primary_key=True)
+    client_order_id = CharField(unique=True)
+    broker_order_id = CharField(null=True, unique=True)
+    signal = ForeignKeyField(Signal, null=True, column_name="signal_id", backref="orders")
+    symbol = CharField()
+    side = CharField()
+    order_type = CharField()
+    quantity = FloatField()
+    limit_price = FloatField(null=True)
+    stop_price = FloatField(null=True)
+    status = CharField()
+    filled_quantity = FloatField(default=0.0)
+    filled_avg_price = FloatField(null=True)
+    external = BooleanField(default=False)
+    """Found at the broker during reconciliation, not sent by this agent."""
+    error = TextField(null=True)
+    created_at = UtcDateTimeField()
+    submitted_at = UtcDateTimeField(null=True)
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "orders"
+
+
+class Fill(BaseModel):
+    id = IntegerField(primary_key=True)
+    order = ForeignKeyField(Order, column_name="order_id", backref="fills")
+    broker_fill_id = CharField(null=True, unique=True)
+    symbol = CharField()
+    side = CharField()
+    quantity = FloatField()
+    price = FloatField()
+    commission = FloatField(default=0.0)
+    filled_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "fills"
+
+
+class Position(BaseModel):
+    """A position of the paper broker, and the stops the agent manages for it."""
+
+    id = IntegerField(primary_key=True)
+    symbol = CharField()
+    quantity = FloatField()
+    avg_entry_price = FloatField()
+    initial_stop = FloatField(null=True)
+    stop_price = FloatField(null=True)
+    trailing_stop = FloatField(null=True)
+    highest_price = FloatField(null=True)
+    status = CharField()
+    realized_pnl = FloatField(default=0.0)
+    opened_at = UtcDateTimeField()
+    closed_at = UtcDateTimeField(null=True)
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "positions"
+
+
+class Prediction(BaseModel):
+    """A stored prediction, scored against what the market did once the horizon passed."""
+
+    id = IntegerField(primary_key=True)
+    symbol = CharField()
+    bar_time = UtcDateTimeField()
+    horizon = IntegerField()
+    probability_up = FloatField()
+    model_run_id = CharField()
+    details = JsonField(default=dict)
+    created_at = UtcDateTimeField()
+    outcome = IntegerField(null=True)
+    """1 when the close `horizon` sessions later was higher, 0 when not, NULL until known."""
+    realized_return = FloatField(null=True)
+    scored_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        table_name = "predictions"
+
+
+class EquitySnapshot(BaseModel):
+    id = IntegerField(primary_key=True)
+    timestamp = UtcDateTimeField(unique=True)
+    equity = FloatField()
+    cash = FloatField()
+    exposure = FloatField(default=0.0)
+    daily_pnl = FloatField(default=0.0)
+
+    class Meta:
+        table_name = "equity_snapshots"
+
+
+class SettingOverride(BaseModel):
+    """A runtime setting changed by a person; merged over config.yaml at start."""
+
+    key = CharField(primary_key=True)
+    value = JsonField()
+    updated_at = UtcDateTimeField()
+    updated_by = CharField()
+
+    class Meta:
+        table_name = "settings_overrides"
+
+
+class AuditEvent(BaseModel):
+    id = IntegerField(primary_key=True)
+    timestamp = UtcDateTimeField()
+    actor = CharField()
+    """telegram:<user_id>, web:<user>, auto, risk or system."""
+    action = CharField()
+    details = JsonField(default=dict)
+    origin = CharField(null=True)
+    """Where the request came from: a chat id, a client address."""
+
+    class Meta:
+        table_name = "audit_events"
+
+
+class ModelRun(BaseModel):
+    run_id = CharField(primary_key=True)
+    created_at = UtcDateTimeField()
+    path = TextField()
+    metrics = JsonField(default=dict)
+    is_current = BooleanField(default=False)
+
+    class Meta:
+        table_name = "model_runs"
+
+
+class Bar(BaseModel):
+    """Cached market data; `ts` is epoch seconds (integers keep 100 × 10 y reads fast)."""
+
+    provider = CharField()
+    symbol = CharField()
+    timeframe = CharField()
+    adjustment = CharField()
+    ts = IntegerField()
+    open = FloatField()
+    high = FloatField()
+    low = FloatField()
+    close = FloatField()
+    volume = FloatField()
+
+    class Meta:
+        table_name = "bars"
+        primary_key = CompositeKey("provider", "symbol", "timeframe", "adjustment", "ts")
+
+
+class BotState(BaseModel):
+    """The single row of trading state (kill switch) that survives restarts.
+
+    The trading mode is a runtime setting (`settings_overrides`), not kept here, so it
+    has one source of truth.
+    """
+
+    id = IntegerField(primary_key=True)
+    trading_state = CharField()
+    changed_by = CharField()
+    reason = TextField()
+    changed_at = UtcDateTimeField()
+    session_date = CharField(null=True)
+    """Exchange session (YYYY-MM-DD) the daily loss limit is measured in."""
+    session_start_equity = FloatField(null=True)
+
+    class Meta:
+        table_name = "bot_state"
+
+
+class TelegramMessage(BaseModel):
+    """Which chat message shows which signal, so it can be edited when decided."""
+
+    id = IntegerField(primary_key=True)
+    signal = ForeignKeyField(Signal, column_name="signal_id", backref="messages")
+    chat_id = IntegerField()
+    message_id = IntegerField()
+    created_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "telegram_messages"
+        indexes = ((("signal", "chat_id"), True),)
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    Signal,
+    Order,
+    Fill,
+    Position,
+    Prediction,
+    EquitySnapshot,
+    SettingOverride,
+    AuditEvent,
+    ModelRun,
+    Bar,
+    BotState,
+    TelegramMessage,
+)

@@ -1,0 +1,1 @@
+"""stockbot tests: unit/, integration/, e2e/ mirror the packages; fakes/ are network doubles."""

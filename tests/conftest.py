@@ -1,0 +1,44 @@
+"""Project-wide fixtures: offline guard, an isolated environment, a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from peewee import SqliteDatabase
+
+from core.settings import env_var_names
+from storage.database import close_database, open_database
+from tests.network_guard import offline
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _offline() -> Iterator[None]:
+    with offline():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No real credentials or config leak into a test; STOCKBOT_HOME is a temp folder.
+
+    The working folder is a temp folder too, so a developer's `.env` and
+    `config/config.yaml` are not read.
+    """
+    for name in env_var_names():
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("STOCKBOT_HOME", str(home))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    return home
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[SqliteDatabase]:
+    """A migrated database in a real file, bound to the models."""
+    db = open_database(tmp_path / "test.db")
+    yield db
+    close_database()

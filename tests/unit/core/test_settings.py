@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.settings import (
+    RuntimeSettings,
+    SettingsError,
+    TradingConfig,
+    apply_overrides,
+    load_settings,
+)
+from core.types import TradingMode
+from storage.overrides import load_overrides, save_overrides
+
+
+def write_yaml(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_are_the_plan(isolated_env: Path) -> None:
+    settings = load_settings(env_file=None)
+    trading = settings.trading
+    assert trading.initial_capital == 10_000
+    assert trading.runtime.symbols == ("PLTR",)
+    assert trading.runtime.risk_per_trade == 0.02
+    assert trading.runtime.max_portfolio_risk == 0.20
+    assert trading.runtime.daily_loss_limit == 0.05
+    assert trading.runtime.auto_threshold == 0.80
+    assert trading.runtime.mode is TradingMode.HYBRID
+    assert trading.broker.kind == "paper"
+    assert settings.env.alpaca_paper is True
+    assert settings.env.webui_host == "127.0.0.1"
+    assert settings.home == isolated_env
+
+
+def test_env_variables_and_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / "custom.env"
+    env_file.write_text("WEBUI_PORT=9000\nTELEGRAM_ALLOWED_USERS=11, 22\n", encoding="utf-8")
+    monkeypatch.setenv("ALPACA_API_KEY", "key-id")
+    monkeypatch.setenv("ALPACA_SECRET_KEY", "s3cr3t-value-xyz")
+    monkeypatch.setenv("STOCKBOT_DATA_PROVIDER", "sim")
+    settings = load_settings(env_file=env_file)
+    assert settings.env.webui_port == 9000
+    assert settings.env.telegram_allowed_users == (11, 22)
+    assert settings.env.alpaca_keys_set
+    assert settings.env.stockbot_data_provider == "sim"
+    assert "s3cr3t-value-xyz" not in repr(settings)
+
+
+def test_yaml_overrides_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_yaml(
+        tmp_path / "config.yaml",
+        "initial_capital: 25000\n"
+        "runtime:\n  symbols: [SPY, AAPL]\n  mode: manual\n"
+        "stops:\n  method: percent\n  percent: 0.03\n",
+    )
+    monkeypatch.setenv("STOCKBOT_CONFIG", str(config))
+    trading = load_settings(env_file=None).trading
+    assert trading.initial_capital == 25_000
+    assert trading.runtime.symbols == ("SPY", "AAPL")
+    assert trading.runtime.mode is TradingMode.MANUAL
+    assert trading.stops.method == "percent"
+    assert trading.runtime.risk_per_trade == 0.02
+
+
+def test_default_config_file_in_working_folder_is_read() -> None:
+    Path("config").mkdir()
+    write_yaml(Path("config/config.yaml"), "runtime:\n  symbols: [KO]\n")
+    assert load_settings(env_file=None).trading.runtime.symbols == ("KO",)
+
+
+def test_repository_config_yaml_is_valid_and_equals_defaults() -> None:
+    repo_config = Path(__file__).resolve().parents[3] / "config" / "config.yaml"
+    from core.settings import load_trading_config
+
+    assert load_trading_config(repo_config) == TradingConfig()
+
+
+def test_db_overrides_merge_over_yaml(database: object) -> None:
+    base = load_settings(env_file=None).trading.runtime
+    save_overrides({"mode": "auto", "risk_per_trade": 0.01}, actor="telegram:42")
+    runtime = apply_overrides(base, load_overrides())
+    assert runtime.mode is TradingMode.AUTO
+    assert runtime.risk_per_trade == 0.01
+    assert runtime.symbols == base.symbols
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        (
+            "runtime:\n  risk_per_trade: 0.5\n",
+            "runtime.risk_per_trade = 0.5: Input should be less than or equal to 0.05",
+        ),
+        (
+            "runtime:\n  mode: banana\n",
+            "runtime.mode = 'banana': Input should be 'auto', 'manual' or 'hybrid'",
+        ),
+        (
+            "runtime:\n  symbols: [pltr]\n",
+            "runtime.symbols.0 = 'pltr': String should match pattern",
+        ),
+        ("initial_capital: -5\n", "initial_capital = -5: Input should be greater than 0"),
+        ("stops:\n  method: magic\n", "stops.method = 'magic': Input should be 'atr' or 'percent'"),
+        ("colour: red\n", "colour = 'red': Extra inputs are not permitted"),
+        (
+            "runtime:\n  min_confidence: 0.9\n  auto_threshold: 0.8\n",
+            "min_confidence (0.9) must not exceed auto_threshold (0.8)",
+        ),
+        ("- a list\n", "the top level must be a mapping"),
+        ("runtime: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_invalid_yaml_values_name_key_value_and_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, yaml_text: str, expected: str
+) -> None:
+    config = write_yaml(tmp_path / "bad.yaml", yaml_text)
+    monkeypatch.setenv("STOCKBOT_CONFIG", str(config))
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    assert expected in str(caught.value)
+    assert str(config) in str(caught.value)
+
+
+def test_missing_config_file_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STOCKBOT_CONFIG", "/nonexistent/config.yaml")
+    with pytest.raises(SettingsError, match="cannot read the configuration file"):
+        load_settings(env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "WEBUI_PORT",
+            "99999",
+            "WEBUI_PORT = '99999': Input should be less than or equal to 65535",
+        ),
+        ("ALPACA_PAPER", "maybe", "ALPACA_PAPER = 'maybe': Input should be a valid boolean"),
+        ("TELEGRAM_ALLOWED_USERS", "12,abc", "'abc' is not a numeric Telegram user id"),
+        ("STOCKBOT_DATA_PROVIDER", "bloomberg", "STOCKBOT_DATA_PROVIDER = 'bloomberg'"),
+    ],
+)
+def test_invalid_env_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            {"risk_per_trade": 0.5},
+            "risk_per_trade = 0.5: Input should be less than or equal to 0.05",
+        ),
+        ({"risk_per_trade": 0}, "risk_per_trade = 0: Input should be greater than 0"),
+        ({"auto_threshold": 1.2}, "auto_threshold = 1.2: Input should be less than or equal to 1"),
+        ({"mode": "yolo"}, "mode = 'yolo'"),
+        (
+            {"max_open_positions": 0},
+            "max_open_positions = 0: Input should be greater than or equal to 1",
+        ),
+        ({"symbols": "PLTR,$$$"}, "symbols.1 = '$$$': String should match pattern"),
+        ({"quiet_hours": "late"}, "quiet_hours = 'late'"),
+        ({"min_confidence": 0.95}, "min_confidence (0.95) must not exceed auto_threshold (0.8)"),
+        ({"leverage": 10}, "unknown setting 'leverage'; settings are: auto_threshold"),
+    ],
+)
+def test_invalid_runtime_overrides_are_explained(overrides: dict, expected: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        apply_overrides(RuntimeSettings(), overrides)
+    assert expected in str(caught.value)
+
+
+def test_symbols_accept_comma_separated_text() -> None:
+    runtime = apply_overrides(RuntimeSettings(), {"symbols": "spy, aapl"})
+    assert runtime.symbols == ("SPY", "AAPL")
+
+
+def test_settings_are_frozen() -> None:
+    runtime = RuntimeSettings()
+    with pytest.raises(ValueError, match="frozen"):
+        runtime.mode = TradingMode.AUTO  # type: ignore[misc]
+
+
+def test_every_field_is_documented() -> None:
+    from core.settings import (
+        BrokerSettings,
+        EnvSettings,
+        ModelSettings,
+        ScheduleSettings,
+        StopSettings,
+        TrailingSettings,
+    )
+
+    models = (
+        RuntimeSettings,
+        TradingConfig,
+        StopSettings,
+        TrailingSettings,
+        ScheduleSettings,
+        BrokerSettings,
+        ModelSettings,
+        EnvSettings,
+    )
+    for model in models:
+        undocumented = [n for n, f in model.model_fields.items() if not f.description]
+        assert undocumented == [], f"{model.__name__}: {undocumented}"
+
+
+def test_env_example_copied_as_is_gives_the_defaults() -> None:
+    example = Path(__file__).resolve().parents[3] / ".env.example"
+    Path(".env").write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = load_settings(env_file=".env")
+    assert not settings.env.alpaca_keys_set
+    assert settings.env.telegram_bot_token is None
+    assert settings.env.config_path() is None
+    assert settings.trading == TradingConfig()
+
+
+def test_env_example_lists_every_variable() -> None:
+    from core.settings import env_var_names
+
+    example = (Path(__file__).resolve().parents[3] / ".env.example").read_text(encoding="utf-8")
+    listed = {
+        line.split("=", 1)[0]
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert listed == set(env_var_names())

@@ -67,4 +67,5 @@ def test_imports_follow_the_layering(path: Path) -> None:
 @pytest.mark.parametrize("package", PACKAGES)
 def test_each_package_states_its_job_and_imports(package: str) -> None:
     doc = ast.get_docstring(ast.parse((ROOT / package / "__init__.py").read_text()))
-    assert doc and "import" in doc.lower(), package
+    assert doc, package
+    assert "import" in doc.lower(), package

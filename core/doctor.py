@@ -11,6 +11,7 @@ from pathlib import Path
 
 from peewee import PeeweeException
 
+from core.data.selection import check_provider_with_broker
 from core.settings import Settings, SettingsError, apply_overrides, load_settings
 from storage.database import StorageError, close_database, open_database
 from storage.migrations import LATEST_VERSION, current_version
@@ -123,8 +124,10 @@ def check_data_provider(settings: Settings) -> Check:
             return _fail(name, "csv chosen but STOCKBOT_DATA_DIR is not set")
         if not env.stockbot_data_dir.is_dir():
             return _fail(name, f"csv chosen but {env.stockbot_data_dir} is not a folder")
-    if provider == "sim" and settings.trading.broker.kind != "paper":
-        return _fail(name, "simulated data may only drive the paper broker (broker.kind)")
+    try:
+        check_provider_with_broker(provider, settings.trading.broker.kind)
+    except SettingsError as error:
+        return _fail(name, str(error))
     if provider == "auto":
         if env.alpaca_keys_set:
             return _ok(name, "auto → alpaca (API keys are set)")

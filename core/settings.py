@@ -335,7 +335,13 @@ class EnvSettings(BaseSettings):
 
     @property
     def alpaca_keys_set(self) -> bool:
-        return bool(self.alpaca_api_key and self.alpaca_secret_key)
+        return self.alpaca_credentials() is not None
+
+    def alpaca_credentials(self) -> tuple[str, str] | None:
+        """(key id, secret) when both are set."""
+        if not (self.alpaca_api_key and self.alpaca_secret_key):
+            return None
+        return self.alpaca_api_key.get_secret_value(), self.alpaca_secret_key.get_secret_value()
 
     @property
     def webui_is_loopback(self) -> bool:

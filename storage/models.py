@@ -200,6 +200,22 @@ class Bar(BaseModel):
         primary_key = CompositeKey("provider", "symbol", "timeframe", "adjustment", "ts")
 
 
+class BarCoverage(BaseModel):
+    """The contiguous range of `ts` the bar cache has fetched for one key."""
+
+    provider = CharField()
+    symbol = CharField()
+    timeframe = CharField()
+    adjustment = CharField()
+    start_ts = IntegerField()
+    end_ts = IntegerField()
+    fetched_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "bar_coverage"
+        primary_key = CompositeKey("provider", "symbol", "timeframe", "adjustment")
+
+
 class BotState(BaseModel):
     """The single row of trading state (kill switch) that survives restarts.
 
@@ -245,6 +261,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     AuditEvent,
     ModelRun,
     Bar,
+    BarCoverage,
     BotState,
     TelegramMessage,
 )

@@ -10,6 +10,7 @@ from peewee import SqliteDatabase
 
 from core.settings import env_var_names
 from storage.database import close_database, open_database
+from tests.fakes.alpaca_server import FakeAlpacaServer, running_fake_alpaca
 from tests.network_guard import offline
 
 
@@ -42,3 +43,10 @@ def database(tmp_path: Path) -> Iterator[SqliteDatabase]:
     db = open_database(tmp_path / "test.db")
     yield db
     close_database()
+
+
+@pytest.fixture
+def fake_alpaca() -> Iterator[FakeAlpacaServer]:
+    """The fake Alpaca REST API on 127.0.0.1, started and stopped around the test."""
+    with running_fake_alpaca() as server:
+        yield server

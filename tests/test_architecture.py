@@ -9,7 +9,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "core", "ml", "risk", "execution", "webui", "storage")
-CORE_BASE = ("core.types", "core.settings", "core.clock", "core.events", "core.logs")
+CORE_BASE = (
+    "core.types",
+    "core.settings",
+    "core.clock",
+    "core.calendar",
+    "core.events",
+    "core.logs",
+)
 # Module prefix → stockbot modules it may import (prefix match).
 RULES: dict[str, tuple[str, ...]] = {
     "bot": ("bot", "core.engine", *CORE_BASE),

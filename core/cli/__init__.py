@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import db, doctor
+from core.cli import data, db, doctor
 
-SUBCOMMANDS = (doctor, db)
+SUBCOMMANDS = (doctor, db, data)
 
 
 def build_parser() -> argparse.ArgumentParser:

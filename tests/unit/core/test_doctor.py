@@ -10,6 +10,7 @@ import pytest
 from core.cli import main
 from core.doctor import CheckStatus, run_checks
 from storage.database import close_database, open_database
+from storage.migrations import LATEST_VERSION
 from storage.overrides import save_overrides
 
 
@@ -105,7 +106,7 @@ def test_db_migrate_and_backup_commands(
     isolated_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["db", "migrate"]) == 0
-    assert "schema 0 → 2" in capsys.readouterr().out
+    assert f"schema 0 → {LATEST_VERSION}" in capsys.readouterr().out
     assert main(["db", "migrate"]) == 0
     assert "is current" in capsys.readouterr().out
     assert main(["db", "backup", str(tmp_path / "b.db")]) == 0

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from core.calendar import get_calendar
 from core.data.cache import CachedProvider
@@ -21,17 +23,16 @@ from storage.database import close_database, open_database
 SYMBOLS = [f"SYM{i:03d}" for i in range(100)]
 START = datetime(2014, 1, 1, tzinfo=UTC)
 END = datetime(2023, 12, 31, tzinfo=UTC)
+T = TypeVar("T")
 
 
-def timed(label: str, goal: float | None, function):  # type: ignore[no-untyped-def]
+def timed(label: str, goal: float | None, function: Callable[[], T]) -> T:
     began = time.perf_counter()
     result = function()
     seconds = time.perf_counter() - began
-    verdict = (
-        ""
-        if goal is None
-        else ("  (goal ≤ %.1f s: %s)" % (goal, "met" if seconds <= goal else "MISSED"))
-    )
+    verdict = ""
+    if goal is not None:
+        verdict = f"  (goal ≤ {goal:.1f} s: {'met' if seconds <= goal else 'MISSED'})"
     print(f"{label:<34} {seconds:7.3f} s{verdict}")
     return result
 

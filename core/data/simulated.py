@@ -40,7 +40,7 @@ from core.data.bars import BAR_COLUMNS, Timeframe, clip_range, empty_bars
 from core.data.provider import MarketDataError
 
 DEFAULT_SEED = 7
-DEFAULT_PREDICTABILITY = 0.3
+DEFAULT_PREDICTABILITY = 0.5
 DEFAULT_ORIGIN = date(2000, 1, 3)
 
 _GARCH_ALPHA = 0.08

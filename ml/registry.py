@@ -1,0 +1,172 @@
+"""Model runs on disk: `<models>/<run_id>/` with the model files and `manifest.json`,
+and a `current` file naming the run in use.
+
+Loading checks the manifest's feature schema against this code's features and refuses
+a mismatch: a model fed columns it was not trained on predicts nonsense silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ml.ensemble import Ensemble
+from ml.features import FEATURE_NAMES, WARMUP_BARS
+
+MANIFEST = "manifest.json"
+CURRENT = "current"
+_LIBRARIES = ("numpy", "pandas", "scikit-learn", "lightgbm", "TA-Lib", "tensorflow-cpu", "keras")
+
+
+class RegistryError(RuntimeError):
+    """A model run is missing, unreadable or incompatible. The agent keeps the model it
+    has (or runs without predictions) and tells the user."""
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    run_id: str
+    path: Path
+    manifest: dict[str, Any]
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def data_fingerprint(bars: Mapping[str, pd.DataFrame]) -> str:
+    """sha256 over symbols and their bars: two runs on the same data share it."""
+    digest = hashlib.sha256()
+    for symbol in sorted(bars):
+        digest.update(symbol.encode())
+        frame = bars[symbol]
+        digest.update(frame.index.asi8.tobytes())
+        digest.update(frame.to_numpy(dtype="float64").tobytes())
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def build_manifest(
+    *,
+    run_id: str,
+    ensemble: Ensemble,
+    bars: Mapping[str, pd.DataFrame],
+    lookback: int,
+    horizon: int,
+    metrics: Mapping[str, Any],
+    folds: list[dict[str, Any]],
+) -> dict[str, Any]:
+    starts = [f.index[0] for f in bars.values() if len(f)]
+    ends = [f.index[-1] for f in bars.values() if len(f)]
+    return {
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(),
+        "symbols": sorted(bars),
+        "models": ensemble.names,
+        "feature_names": list(FEATURE_NAMES),
+        "warmup_bars": WARMUP_BARS,
+        "lookback": lookback,
+        "horizon": horizon,
+        "training_window": {
+            "start": min(starts).date().isoformat() if starts else None,
+            "end": max(ends).date().isoformat() if ends else None,
+        },
+        "data_fingerprint": data_fingerprint(bars),
+        "weights": ensemble.weights,
+        "holdout_log_loss": ensemble.holdout_losses,
+        "oos_metrics": dict(metrics),
+        "folds": folds,
+        "libraries": library_versions(),
+    }
+
+
+def save_run(
+    models_dir: Path, run_id: str, ensemble: Ensemble, manifest: Mapping[str, Any]
+) -> Path:
+    folder = models_dir / run_id
+    staging = models_dir / f".{run_id}.partial"
+    staging.mkdir(parents=True, exist_ok=False)
+    ensemble.save(staging)
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+    # A run folder appears complete or not at all, even if the process dies mid-save.
+    staging.rename(folder)
+    return folder
+
+
+def set_current(models_dir: Path, run_id: str) -> None:
+    if not (models_dir / run_id / MANIFEST).is_file():
+        raise RegistryError(f"no model run {run_id!r} in {models_dir}")
+    temporary = models_dir / f".{CURRENT}.tmp"
+    temporary.write_text(run_id)
+    os.replace(temporary, models_dir / CURRENT)
+
+
+def current_run_id(models_dir: Path) -> str | None:
+    path = models_dir / CURRENT
+    return path.read_text().strip() if path.is_file() else None
+
+
+def read_manifest(models_dir: Path, run_id: str) -> dict[str, Any]:
+    path = models_dir / run_id / MANIFEST
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as error:
+        raise RegistryError(f"no model run {run_id!r} in {models_dir}") from error
+    except json.JSONDecodeError as error:
+        raise RegistryError(f"{path} is not valid JSON: {error}") from error
+
+
+def check_schema(manifest: Mapping[str, Any]) -> None:
+    names = list(manifest.get("feature_names", []))
+    if names != list(FEATURE_NAMES):
+        missing = sorted(set(FEATURE_NAMES) - set(names))
+        extra = sorted(set(names) - set(FEATURE_NAMES))
+        detail = f"missing {missing}, unexpected {extra}" if missing or extra else "order differs"
+        raise RegistryError(
+            f"model run {manifest.get('run_id')} was trained on a different feature schema "
+            f"({detail}); retrain with `stockbot train`"
+        )
+
+
+def load_run(models_dir: Path, run_id: str | None = None) -> tuple[Ensemble, ModelRun]:
+    run_id = run_id or current_run_id(models_dir)
+    if run_id is None:
+        raise RegistryError(f"no current model in {models_dir}; train one with `stockbot train`")
+    manifest = read_manifest(models_dir, run_id)
+    check_schema(manifest)
+    return Ensemble.load(models_dir / run_id), ModelRun(run_id, models_dir / run_id, manifest)
+
+
+def list_runs(models_dir: Path) -> list[ModelRun]:
+    if not models_dir.is_dir():
+        return []
+    runs = []
+    for folder in sorted(
+        p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+    ):
+        try:
+            runs.append(ModelRun(folder.name, folder, read_manifest(models_dir, folder.name)))
+        except RegistryError:
+            continue
+    return runs

@@ -1,0 +1,53 @@
+"""Metrics against values worked out by hand on small vectors."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ml.evaluation import (
+    classification_metrics,
+    expected_calibration_error,
+    feature_importance_plot,
+    reliability_diagram,
+)
+
+Y = np.array([1, 0, 1, 1, 0])
+P = np.array([0.9, 0.4, 0.6, 0.3, 0.2])
+
+
+def test_metrics_by_hand() -> None:
+    m = classification_metrics(Y, P)
+    # Predicted up: 0.9, 0.6 → tp 2; 0.3 is a missed up; 0.4, 0.2 correct downs.
+    assert m["accuracy"] == pytest.approx(4 / 5)
+    assert m["precision"] == pytest.approx(1.0)
+    assert m["recall"] == pytest.approx(2 / 3)
+    assert m["f1"] == pytest.approx(0.8)
+    # AUC: pairs (up, down) = 3 × 2 = 6; ups 0.9, 0.6, 0.3 vs downs 0.4, 0.2 → 5 correct.
+    assert m["auc"] == pytest.approx(5 / 6)
+    brier = (0.01 + 0.16 + 0.16 + 0.49 + 0.04) / 5
+    assert m["brier"] == pytest.approx(brier)
+    ll = -(math.log(0.9) + math.log(0.6) + math.log(0.6) + math.log(0.3) + math.log(0.8)) / 5
+    assert m["log_loss"] == pytest.approx(ll)
+    assert m["n"] == 5
+
+
+def test_ece_by_hand() -> None:
+    # Bins of width 0.1: 0.9 → [0.8, 0.9], 0.4 → (0.3, 0.4], 0.6 → (0.5, 0.6],
+    # 0.3 → (0.2, 0.3], 0.2 → (0.1, 0.2]: one sample each, so ECE = mean |p − y|.
+    expected = (0.1 + 0.4 + 0.4 + 0.7 + 0.2) / 5
+    assert expected_calibration_error(Y, P) == pytest.approx(expected)
+    # Perfectly calibrated groups give 0.
+    y = np.array([1, 0, 1, 0])
+    assert expected_calibration_error(y, np.full(4, 0.5)) == pytest.approx(0.0)
+
+
+def test_plots_are_written(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    p = rng.random(500)
+    y = (rng.random(500) < p).astype(int)
+    assert reliability_diagram(tmp_path / "r.png", {"m": (y, p)}).stat().st_size > 5_000
+    assert feature_importance_plot(tmp_path / "f.png", {"a": 3.0, "b": 1.0}).stat().st_size > 2_000

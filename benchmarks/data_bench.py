@@ -1,7 +1,7 @@
 """Market data figures: 100 symbols × 10 years of simulated daily bars.
 
 Prints generation, cache write, cache read (goal ≤ 1 s) and validation (goal ≤ 0.5 s)
-times. Run: .venv/bin/python benchmarks/data_bench.py
+times. Run: .venv/bin/python -m benchmarks.data_bench
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
   20 symbols × 5 years of daily bars (goal ≤ 120 s on 2 cores, LSTM ≤ 20 epochs);
 - batched inference for 100 symbols with the LSTM on, after warm-up (goal ≤ 100 ms);
 - peak resident memory.
-Run: .venv/bin/python benchmarks/ml_bench.py
+Run: .venv/bin/python -m benchmarks.ml_bench
 """
 
 from __future__ import annotations

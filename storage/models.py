@@ -92,7 +92,8 @@ class Fill(BaseModel):
 
 
 class Position(BaseModel):
-    """A position of the paper broker, and the stops the agent manages for it."""
+    """The agent's book: a position as the agent sees it (reconciled with the broker,
+    which is the truth), and the stops the agent manages for it."""
 
     id = IntegerField(primary_key=True)
     symbol = CharField()
@@ -250,6 +251,64 @@ class TelegramMessage(BaseModel):
         indexes = ((("signal", "chat_id"), True),)
 
 
+class PaperAccount(BaseModel):
+    """The paper broker's cash (one row)."""
+
+    id = IntegerField(primary_key=True)
+    cash = FloatField()
+    starting_cash = FloatField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "paper_account"
+
+
+class PaperOrder(BaseModel):
+    """An order at the paper broker (its exchange-side view)."""
+
+    id = CharField(primary_key=True)
+    client_order_id = CharField(unique=True)
+    symbol = CharField()
+    side = CharField()
+    order_type = CharField()
+    quantity = FloatField()
+    limit_price = FloatField(null=True)
+    stop_price = FloatField(null=True)
+    status = CharField()
+    filled_quantity = FloatField(default=0.0)
+    filled_avg_price = FloatField(null=True)
+    reject_reason = TextField(null=True)
+    submitted_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "paper_orders"
+
+
+class PaperPosition(BaseModel):
+    symbol = CharField(primary_key=True)
+    quantity = FloatField()
+    avg_entry_price = FloatField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "paper_positions"
+
+
+class PaperFill(BaseModel):
+    id = IntegerField(primary_key=True)
+    order = ForeignKeyField(PaperOrder, column_name="order_id", backref="fills")
+    symbol = CharField()
+    side = CharField()
+    quantity = FloatField()
+    price = FloatField()
+    commission = FloatField(default=0.0)
+    filled_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "paper_fills"
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     Signal,
     Order,
@@ -264,4 +323,8 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     BarCoverage,
     BotState,
     TelegramMessage,
+    PaperAccount,
+    PaperOrder,
+    PaperPosition,
+    PaperFill,
 )

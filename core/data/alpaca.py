@@ -81,7 +81,7 @@ class AlpacaDataProvider:
                 problem = f"HTTP {status}"
             except (requests.Timeout, requests.ConnectionError) as error:
                 problem = type(error).__name__
-            except ValueError as error:  # malformed JSON or an unexpected body
+            except requests.exceptions.JSONDecodeError as error:  # malformed JSON
                 raise ProviderUnavailable(
                     f"Alpaca sent an unreadable answer to {what}: {error}"
                 ) from error

@@ -15,7 +15,12 @@ from peewee import SqliteDatabase
 
 from storage.database import StorageError
 from storage.fields import to_utc_text
-from storage.migrations import m0001_initial, m0002_audit_origin, m0003_bar_coverage
+from storage.migrations import (
+    m0001_initial,
+    m0002_audit_origin,
+    m0003_bar_coverage,
+    m0004_paper_broker,
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = tuple(
     Migration(module.VERSION, module.DESCRIPTION, module.apply)
-    for module in (m0001_initial, m0002_audit_origin, m0003_bar_coverage)
+    for module in (m0001_initial, m0002_audit_origin, m0003_bar_coverage, m0004_paper_broker)
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

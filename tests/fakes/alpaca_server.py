@@ -3,7 +3,11 @@ base-URL settings (DESIGN §10).
 
 Market data: `GET /v2/stocks/bars` (multi-symbol, paginated with `next_page_token`),
 `GET /v2/stocks/trades/latest`. Bars come from frames the test gives (`set_bars`).
-Routes are a table, so trading endpoints can be added beside these.
+
+Trading: account, orders (create, get, by client order id, list, cancel one or all),
+positions (list, close one or all), clock and calendar. Market orders fill at once at
+the symbol's price (`set_price`, else the last bar's close) unless `fill_orders` is
+False; client order ids are unique (HTTP 422 on reuse, as Alpaca does).
 
 Faults are queued and consumed by matching requests: an HTTP status (429, 500, 503,
 504, 401, 422), `slow` (answer after a delay longer than the client's timeout),
@@ -16,6 +20,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,12 +40,15 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
+    received: float = field(default_factory=time.perf_counter)
+    """`time.perf_counter()` when the request arrived (for latency benchmarks)."""
 
 
 @dataclass
 class Fault:
     kind: str
-    """An HTTP status as text ("429"), or slow, drop, malformed."""
+    """An HTTP status as text ("429"); the same with "+" ("504+") to act first and
+    then answer with that status; or slow, drop, malformed."""
     path_prefix: str = ""
     remaining: int = 1
     delay: float = 0.0
@@ -52,7 +60,15 @@ class FakeAlpacaState:
     page_size: int = 1000
     requests: list[Request] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    prices: dict[str, float] = field(default_factory=dict)
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    positions: dict[str, dict[str, float]] = field(default_factory=dict)
+    cash: float = 100_000.0
+    market_open: bool = True
+    fill_orders: bool = True
+    latency: float = 0.0
+    """Seconds every order submission takes (spreads a burst out in time)."""
 
 
 def _daily_stamp(ts: pd.Timestamp) -> str:
@@ -69,6 +85,21 @@ class FakeAlpacaServer:
         self.routes: dict[tuple[str, str], Handler] = {
             ("GET", "/v2/stocks/bars"): self._bars,
             ("GET", "/v2/stocks/trades/latest"): self._latest_trades,
+            ("GET", "/v2/account"): self._account,
+            ("POST", "/v2/orders"): self._create_order,
+            ("GET", "/v2/orders"): self._list_orders,
+            ("DELETE", "/v2/orders"): self._cancel_all,
+            ("GET", "/v2/orders:by_client_order_id"): self._order_by_client_id,
+            ("GET", "/v2/positions"): self._positions,
+            ("DELETE", "/v2/positions"): self._close_all,
+            ("GET", "/v2/clock"): self._clock,
+            ("GET", "/v2/calendar"): self._calendar,
+        }
+        # Routes with one path parameter: (method, prefix) → handler(request, value).
+        self.param_routes: dict[tuple[str, str], Callable[[Request, str], tuple[int, Any]]] = {
+            ("GET", "/v2/orders/"): self._get_order,
+            ("DELETE", "/v2/orders/"): self._cancel_order,
+            ("DELETE", "/v2/positions/"): self._close_position,
         }
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -98,8 +129,235 @@ class FakeAlpacaServer:
         with self.state.lock:
             self.state.faults.append(Fault(str(kind), path_prefix, times, delay))
 
-    def requests_to(self, path: str) -> list[Request]:
-        return [r for r in self.state.requests if r.path == path]
+    def requests_to(self, path: str, method: str | None = None) -> list[Request]:
+        return [
+            r
+            for r in self.state.requests
+            if r.path == path and (method is None or r.method == method)
+        ]
+
+    def set_price(self, symbol: str, price: float) -> None:
+        with self.state.lock:
+            self.state.prices[symbol] = price
+
+    def orders(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return [dict(o) for o in self.state.orders.values()]
+
+    def add_external_order(self, symbol: str, qty: float, side: str = "buy") -> dict[str, Any]:
+        """An order placed outside stockbot (the Alpaca dashboard, another tool)."""
+        body = {
+            "symbol": symbol,
+            "qty": qty,
+            "side": side,
+            "type": "market",
+            "time_in_force": "day",
+            "client_order_id": f"manual-{len(self.state.orders)}",
+        }
+        status, order = self._create_order(Request("POST", "/v2/orders", {}, {}, body))
+        assert status == 200, order
+        return order
+
+    def set_position(self, symbol: str, qty: float, avg_price: float) -> None:
+        with self.state.lock:
+            if qty == 0:
+                self.state.positions.pop(symbol, None)
+            else:
+                self.state.positions[symbol] = {"qty": qty, "avg": avg_price}
+
+    # -- trading routes ----------------------------------------------------------
+
+    def _price(self, symbol: str) -> float | None:
+        if symbol in self.state.prices:
+            return self.state.prices[symbol]
+        frame = self.state.bars.get(symbol)
+        return float(frame["close"].iloc[-1]) if frame is not None and len(frame) else None
+
+    @staticmethod
+    def _now() -> str:
+        return pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def _account(self, request: Request) -> tuple[int, Any]:
+        with self.state.lock:
+            value = sum(
+                p["qty"] * (self._price(s) or p["avg"]) for s, p in self.state.positions.items()
+            )
+            cash = self.state.cash
+        return 200, {
+            "id": "acct-1",
+            "account_number": "PA000",
+            "status": "ACTIVE",
+            "currency": "USD",
+            "cash": str(cash),
+            "equity": str(cash + value),
+            "buying_power": str(cash),
+            "pattern_day_trader": False,
+            "daytrade_count": 0,
+        }
+
+    def _fill(self, order: dict[str, Any]) -> None:
+        price = self._price(order["symbol"])
+        qty = float(order["qty"])
+        sign = 1 if order["side"] == "buy" else -1
+        position = self.state.positions.get(order["symbol"], {"qty": 0.0, "avg": price})
+        new_qty = position["qty"] + sign * qty
+        if sign > 0:
+            position["avg"] = (position["qty"] * position["avg"] + qty * price) / new_qty
+        position["qty"] = new_qty
+        if abs(new_qty) < 1e-9:
+            self.state.positions.pop(order["symbol"], None)
+        else:
+            self.state.positions[order["symbol"]] = position
+        self.state.cash -= sign * qty * price
+        order.update(
+            status="filled",
+            filled_qty=str(qty),
+            filled_avg_price=str(price),
+            filled_at=self._now(),
+            updated_at=self._now(),
+        )
+
+    def _create_order(self, request: Request) -> tuple[int, Any]:
+        body = request.body or {}
+        if self.state.latency:
+            time.sleep(self.state.latency)
+        with self.state.lock:
+            client_id = body.get("client_order_id") or f"auto-{len(self.state.orders)}"
+            if any(o["client_order_id"] == client_id for o in self.state.orders.values()):
+                return 422, {"code": 40010001, "message": "client_order_id must be unique"}
+            symbol = body["symbol"]
+            price = self._price(symbol)
+            if price is None:
+                return 422, {"code": 40010001, "message": f'asset "{symbol}" not found'}
+            qty = float(body["qty"])
+            if body["side"] == "buy" and qty * price > self.state.cash:
+                return 403, {"code": 40310000, "message": "insufficient buying power"}
+            order_id = str(uuid.UUID(int=len(self.state.orders) + 1))  # alpaca-py wants UUIDs
+            order = {
+                "id": order_id,
+                "client_order_id": client_id,
+                "symbol": symbol,
+                "side": body["side"],
+                "qty": str(qty),
+                "type": body.get("type", "market"),
+                "order_type": body.get("type", "market"),
+                "time_in_force": body.get("time_in_force", "day"),
+                "limit_price": body.get("limit_price"),
+                "stop_price": body.get("stop_price"),
+                "status": "new",
+                "filled_qty": "0",
+                "filled_avg_price": None,
+                "created_at": self._now(),
+                "submitted_at": self._now(),
+                "updated_at": self._now(),
+                "asset_class": "us_equity",
+            }
+            self.state.orders[order_id] = order
+            if self.state.fill_orders and order["type"] == "market" and self.state.market_open:
+                self._fill(order)
+            return 200, dict(order)
+
+    def _list_orders(self, request: Request) -> tuple[int, Any]:
+        status = request.query.get("status", "open")
+        after = pd.Timestamp(request.query["after"]) if "after" in request.query else None
+        open_states = {"new", "accepted", "partially_filled", "pending_new"}
+        with self.state.lock:
+            out = []
+            for order in self.state.orders.values():
+                is_open = order["status"] in open_states
+                if (status == "open" and not is_open) or (status == "closed" and is_open):
+                    continue
+                if after is not None and pd.Timestamp(order["submitted_at"]) < after:
+                    continue
+                out.append(dict(order))
+        return 200, out
+
+    def _order_by_client_id(self, request: Request) -> tuple[int, Any]:
+        client_id = request.query.get("client_order_id")
+        with self.state.lock:
+            for order in self.state.orders.values():
+                if order["client_order_id"] == client_id:
+                    return 200, dict(order)
+        return 404, {"code": 40410000, "message": "order not found"}
+
+    def _get_order(self, request: Request, order_id: str) -> tuple[int, Any]:
+        with self.state.lock:
+            order = self.state.orders.get(order_id)
+        if order is None:
+            return 404, {"code": 40410000, "message": "order not found"}
+        return 200, dict(order)
+
+    def _cancel_order(self, request: Request, order_id: str) -> tuple[int, Any]:
+        with self.state.lock:
+            order = self.state.orders.get(order_id)
+            if order is None:
+                return 404, {"code": 40410000, "message": "order not found"}
+            if order["status"] in ("filled", "canceled"):
+                return 422, {"code": 42210000, "message": f"order is already {order['status']}"}
+            order.update(status="canceled", updated_at=self._now())
+        return 204, None
+
+    def _cancel_all(self, request: Request) -> tuple[int, Any]:
+        results = []
+        with self.state.lock:
+            for order in self.state.orders.values():
+                if order["status"] in ("new", "accepted", "partially_filled"):
+                    order.update(status="canceled", updated_at=self._now())
+                    results.append({"id": order["id"], "status": 200})
+        return 207, results
+
+    def _positions(self, request: Request) -> tuple[int, Any]:
+        with self.state.lock:
+            out = []
+            for symbol, p in self.state.positions.items():
+                price = self._price(symbol) or p["avg"]
+                out.append(
+                    {
+                        "symbol": symbol,
+                        "qty": str(p["qty"]),
+                        "avg_entry_price": str(p["avg"]),
+                        "current_price": str(price),
+                        "market_value": str(p["qty"] * price),
+                        "side": "long",
+                        "asset_class": "us_equity",
+                    }
+                )
+        return 200, out
+
+    def _close_position(self, request: Request, symbol: str) -> tuple[int, Any]:
+        with self.state.lock:
+            position = self.state.positions.get(symbol)
+            if position is None:
+                return 404, {"code": 40410000, "message": "position does not exist"}
+            body = {
+                "symbol": symbol,
+                "qty": position["qty"],
+                "side": "sell",
+                "type": "market",
+                "time_in_force": "day",
+                "client_order_id": f"close-{symbol}-{self._now()}",
+            }
+            return self._create_order(Request("POST", "/v2/orders", {}, {}, body))
+
+    def _close_all(self, request: Request) -> tuple[int, Any]:
+        results = []
+        with self.state.lock:
+            for symbol in list(self.state.positions):
+                status, body = self._close_position(request, symbol)
+                results.append({"symbol": symbol, "status": status, "body": body})
+        return 207, results
+
+    def _clock(self, request: Request) -> tuple[int, Any]:
+        now = pd.Timestamp.now(tz="UTC")
+        return 200, {
+            "timestamp": now.isoformat(),
+            "is_open": self.state.market_open,
+            "next_open": (now + pd.Timedelta(hours=16)).isoformat(),
+            "next_close": (now + pd.Timedelta(hours=6)).isoformat(),
+        }
+
+    def _calendar(self, request: Request) -> tuple[int, Any]:
+        return 200, [{"date": "2024-07-05", "open": "09:30", "close": "16:00"}]
 
     # -- routes --------------------------------------------------------------------
 
@@ -159,6 +417,16 @@ class FakeAlpacaServer:
 
     # -- HTTP plumbing -------------------------------------------------------------
 
+    def resolve(self, method: str, path: str) -> Handler | None:
+        route = self.routes.get((method, path))
+        if route is not None:
+            return route
+        for (verb, prefix), handler in self.param_routes.items():
+            if verb == method and path.startswith(prefix) and len(path) > len(prefix):
+                value = path[len(prefix) :]
+                return lambda request, h=handler, v=value: h(request, v)
+        return None
+
     def _take_fault(self, path: str) -> Fault | None:
         with self.state.lock:
             for fault in self.state.faults:
@@ -179,7 +447,11 @@ class FakeAlpacaServer:
                 pass
 
             def _send(self, status: int, payload: Any, raw: bytes | None = None) -> None:
-                body = raw if raw is not None else json.dumps(payload).encode()
+                body = (
+                    raw
+                    if raw is not None
+                    else (b"" if status == 204 else json.dumps(payload).encode())
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -203,10 +475,14 @@ class FakeAlpacaServer:
                     self._send(401, {"code": 40110000, "message": "request is not authorized"})
                     return
                 fault = fake._take_fault(parsed.path)
-                route = fake.routes.get((method, parsed.path))
+                route = fake.resolve(method, parsed.path)
                 if fault is not None and fault.kind == "slow":
+                    # The server acts at once, but its answer arrives after the timeout.
+                    answer = route(request) if route is not None else (404, {})
                     time.sleep(fault.delay)
-                elif fault is not None and fault.kind == "drop":
+                    self._send(*answer)
+                    return
+                if fault is not None and fault.kind == "drop":
                     if route is not None:
                         route(request)  # the server acts, then the answer is lost
                     self.close_connection = True
@@ -214,6 +490,14 @@ class FakeAlpacaServer:
                     return
                 elif fault is not None and fault.kind == "malformed":
                     self._send(200, None, raw=b'{"bars": {"PLTR": [{"t": ')
+                    return
+                elif fault is not None and fault.kind.endswith("+"):
+                    # The server acts, then answers with an error (e.g. a 504 from a
+                    # gateway after the order was created).
+                    if route is not None:
+                        route(request)
+                    status = int(fault.kind[:-1])
+                    self._send(status, {"code": status * 100000, "message": f"fault {status}"})
                     return
                 elif fault is not None:
                     status = int(fault.kind)

@@ -8,8 +8,18 @@ from ml.registry import current_run_id, load_run
 from storage.database import close_database, open_database
 from storage.models import ModelRun
 
-ARGS = ["--provider", "sim", "--symbols", "AAA,BBB,CCC", "--start", "2019-01-01",
-        "--end", "2023-12-29", "--models", "gbm,momentum"]
+ARGS = [
+    "--provider",
+    "sim",
+    "--symbols",
+    "AAA,BBB,CCC",
+    "--start",
+    "2019-01-01",
+    "--end",
+    "2023-12-29",
+    "--models",
+    "gbm,momentum",
+]
 
 
 def test_train_saves_a_current_run_and_prints_metrics(isolated_env: Path, capsys) -> None:
@@ -36,8 +46,13 @@ def test_evaluate_writes_the_documented_json(tmp_path: Path, capsys) -> None:
     code = main(["evaluate", *ARGS, "--json", str(report_path), "--plots", str(plots)])
     assert code == 0, capsys.readouterr().err
     report = json.loads(report_path.read_text())
-    assert set(report["metrics"]) == {"gbm", "momentum", "ensemble", "always_up",
-                                      "momentum_baseline"}
+    assert set(report["metrics"]) == {
+        "gbm",
+        "momentum",
+        "ensemble",
+        "always_up",
+        "momentum_baseline",
+    }
     for metrics in report["metrics"].values():
         assert set(metrics) == {"accuracy", "auc", "brier", "log_loss", "ece", "n"}
     assert {"fold", "train_start", "train_end", "test_start", "test_end"} <= set(report["folds"][0])

@@ -1,0 +1,186 @@
+"""Each test ends with exactly one broker order per intent and nothing lost (DESIGN §5)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from core.clock import SimulatedClock
+from core.events import Alert, TradingStateChanged
+from core.types import OrderSide, OrderStatus, TradingState, TradingStatus
+from execution.broker import BrokerUnavailable, OrderRequest
+from execution.order_manager import Intent, OrderManager, client_order_id_for
+from storage import book, orders
+from storage.bot_state import load_trading_status, save_trading_status
+from tests.integration.execution.conftest import NOW, alpaca_broker, no_sleep
+
+
+def intent(signal: str = "sig1", qty: float = 10, symbol: str = "PLTR") -> Intent:
+    return Intent(
+        client_order_id=client_order_id_for(signal), symbol=symbol, side=OrderSide.BUY, quantity=qty
+    )
+
+
+def broker_orders_for(fake, client_id: str) -> list[dict]:
+    return [o for o in fake.orders() if o["client_order_id"] == client_id]
+
+
+def test_plain_submit_fills_and_moves_the_book(manager, fake, events) -> None:
+    outcome = manager.submit(intent())
+    assert outcome.status is OrderStatus.FILLED
+    assert outcome.filled_quantity == 10
+    assert len(fake.orders()) == 1
+    assert book.open_position("PLTR").quantity == 10
+    assert [e.kind for e in events] == ["OrderSubmitted", "OrderFilled"]
+
+
+def test_same_intent_twice_is_one_order(manager, fake) -> None:
+    first = manager.submit(intent())
+    second = manager.submit(intent())
+    assert first.broker_order_id == second.broker_order_id
+    assert len(fake.orders()) == 1
+
+
+def test_timeout_after_the_broker_accepted_adopts_the_order(manager, fake) -> None:
+    fake.add_fault("slow", path_prefix="/v2/orders", delay=1.0)
+    outcome = manager.submit(intent())
+    assert len(broker_orders_for(fake, outcome.client_order_id)) == 1
+    assert len(fake.orders()) == 1
+    assert outcome.status is OrderStatus.FILLED
+    assert outcome.broker_order_id == fake.orders()[0]["id"]
+
+
+def test_504_then_422_on_retry_adopts_instead_of_duplicating(manager, fake) -> None:
+    fake.add_fault("504+", path_prefix="/v2/orders")  # created, then a gateway error
+    fake.add_fault("404", path_prefix="/v2/orders:by_client_order_id")  # not visible yet
+    outcome = manager.submit(intent())
+    posts = fake.requests_to("/v2/orders", method="POST")
+    assert len(posts) == 2  # the resubmission with the same id was refused (422)
+    assert {p.body["client_order_id"] for p in posts} == {outcome.client_order_id}
+    assert len(fake.orders()) == 1
+    assert outcome.status is OrderStatus.FILLED
+
+
+def test_death_after_writing_the_intent_sends_it_on_restart(database, fake) -> None:
+    orders.write_intent(
+        client_order_id="sb-sigA-entry", symbol="PLTR", side=OrderSide.BUY, quantity=3, now=NOW
+    )
+    restarted = OrderManager(alpaca_broker(fake), clock=SimulatedClock(NOW), sleep=no_sleep)
+    report = restarted.reconcile()
+    assert report.resubmitted == ["sb-sigA-entry"]
+    assert len(fake.orders()) == 1
+    assert orders.get_by_client_id("sb-sigA-entry").status == OrderStatus.FILLED.value
+    assert book.open_position("PLTR").quantity == 3
+
+
+def test_death_after_submitting_before_recording_adopts_on_restart(database, fake) -> None:
+    orders.write_intent(
+        client_order_id="sb-sigB-entry", symbol="PLTR", side=OrderSide.BUY, quantity=4, now=NOW
+    )
+    alpaca_broker(fake).submit_order(
+        OrderRequest(client_order_id="sb-sigB-entry", symbol="PLTR", side=OrderSide.BUY, quantity=4)
+    )
+    restarted = OrderManager(alpaca_broker(fake), clock=SimulatedClock(NOW), sleep=no_sleep)
+    report = restarted.reconcile()
+    assert report.settled == ["sb-sigB-entry"]
+    assert report.resubmitted == []
+    assert len(fake.orders()) == 1
+    row = orders.get_by_client_id("sb-sigB-entry")
+    assert (row.status, row.filled_quantity) == (OrderStatus.FILLED.value, 4)
+
+
+def test_kill_switch_while_a_submit_is_in_flight(manager, fake) -> None:
+    fake.state.fill_orders = False
+    fake.add_fault("slow", path_prefix="/v2/orders", delay=0.6)
+    slow_manager = OrderManager(
+        alpaca_broker(fake, timeout=3.0), clock=SimulatedClock(NOW), sleep=no_sleep
+    )
+    slow_manager.healthy = True
+    results = []
+    thread = threading.Thread(target=lambda: results.append(slow_manager.submit(intent())))
+    thread.start()
+    deadline = time.monotonic() + 2
+    while not fake.orders() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    save_trading_status(
+        TradingStatus(
+            state=TradingState.HALTED, changed_by="telegram:1", reason="kill stop", changed_at=NOW
+        )
+    )
+    manager.cancel_open()
+    thread.join()
+    manager.track()
+    assert len(fake.orders()) == 1
+    assert fake.orders()[0]["status"] == "canceled"
+    assert orders.get_by_client_id(results[0].client_order_id).status == OrderStatus.CANCELLED.value
+    blocked = manager.submit(intent("sig2"))
+    assert blocked.status is OrderStatus.FAILED
+    assert "HALTED" in blocked.error
+    assert len(fake.orders()) == 1
+
+
+def test_wrong_keys_halt_trading_and_alert(database, fake, events) -> None:
+    manager = OrderManager(
+        alpaca_broker(fake, key="wrong"),
+        clock=SimulatedClock(NOW),
+        publish=events.append,
+        sleep=no_sleep,
+    )
+    manager.healthy = True
+    outcome = manager.submit(intent())
+    assert outcome.status is OrderStatus.FAILED
+    assert "refused the keys" in outcome.error
+    assert load_trading_status().state is TradingState.HALTED
+    assert any(isinstance(e, TradingStateChanged) for e in events)
+    assert any(isinstance(e, Alert) and e.severity == "critical" for e in events)
+    assert fake.orders() == []
+
+
+def test_a_429_storm_backs_off_and_recovers(manager, fake) -> None:
+    fake.add_fault("429", times=6)
+    outcome = manager.submit(intent())
+    assert outcome.status is OrderStatus.FILLED
+    assert len(fake.orders()) == 1
+
+
+def test_malformed_json_on_submit_is_resolved_and_on_reads_is_explained(manager, fake) -> None:
+    fake.add_fault("malformed", path_prefix="/v2/orders")
+    outcome = manager.submit(intent())
+    assert outcome.status is OrderStatus.FILLED
+    assert len(fake.orders()) == 1
+    fake.add_fault("malformed", path_prefix="/v2/account", times=10)
+    with pytest.raises(BrokerUnavailable, match="unreadable answer to account"):
+        manager.broker.get_account()
+
+
+def test_reconciliation_adopts_an_external_order_and_corrects_the_book(
+    manager, fake, events
+) -> None:
+    manager.submit(intent(qty=10))
+    fake.add_external_order("KO", 5)
+    fake.set_position("PLTR", 7, 25.0)  # someone sold 3 PLTR in the Alpaca dashboard
+    report = manager.reconcile()
+    assert report.ok
+    assert report.adopted == ["manual-1"]
+    adopted = orders.get_by_client_id("manual-1")
+    assert adopted.external
+    assert book.open_position("KO").quantity == 5
+    assert book.open_position("PLTR").quantity == 7
+    assert any("corrected to the broker's 7" in c for c in report.corrections)
+    assert isinstance(events[-1], Alert)
+
+
+def test_failed_reconciliation_blocks_new_orders_until_it_succeeds(manager, fake, events) -> None:
+    fake.add_fault("503", times=100)
+    report = manager.reconcile()
+    assert not report.ok
+    assert not manager.healthy
+    fake.state.faults.clear()
+    blocked = manager.submit(intent())
+    assert blocked.status is OrderStatus.FAILED
+    assert "reconciliation with the broker failed" in blocked.error
+    assert fake.orders() == []
+    assert manager.reconcile().ok
+    assert manager.submit(intent("sig2")).status is OrderStatus.FILLED

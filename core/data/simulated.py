@@ -38,10 +38,13 @@ from core.calendar import ExchangeCalendar, get_calendar
 from core.clock import Clock
 from core.data.bars import BAR_COLUMNS, Timeframe, clip_range, empty_bars
 from core.data.provider import MarketDataError
+from core.data.replay import ReplayMarket
 
 DEFAULT_SEED = 7
 DEFAULT_PREDICTABILITY = 0.5
 DEFAULT_ORIGIN = date(2000, 1, 3)
+ANCHOR = pd.Timestamp("2020-01-02", tz="UTC")
+"""Each symbol's price level is set here (10 to 300 dollars)."""
 
 _GARCH_ALPHA = 0.08
 _GARCH_BETA = 0.90
@@ -93,12 +96,16 @@ class SimulatedMarket:
             raise ValueError(f"predictability must be in [0, 1], got {predictability}")
         self.seed = seed
         self.predictability = predictability
-        self._clock = clock
         self._calendar = calendar or get_calendar()
         self._index = self._calendar.sessions_index(origin, self._calendar.last_session)
         rng = np.random.default_rng([seed, _stable_int("market")])
         self._market, _ = _garch_path(_student_t(rng, len(self._index)), _MARKET_VOL)
         self._series: dict[str, pd.DataFrame] = {}
+        self._replay = (
+            ReplayMarket(self.history, clock=clock, calendar=self._calendar, name=self.name)
+            if clock is not None
+            else None
+        )
 
     # -- the provider protocol ---------------------------------------------------
 
@@ -111,14 +118,14 @@ class SimulatedMarket:
     ) -> dict[str, pd.DataFrame]:
         if not timeframe.is_daily:
             raise MarketDataError(f"the simulated market has daily bars only, not {timeframe}")
-        cutoff = self._completed_through()
-        if cutoff is not None:
-            end = min(end, cutoff)
+        if self._replay is not None:
+            return self._replay.get_bars(symbols, start, end, timeframe)
         return {s: clip_range(self.history(s), start, end) for s in symbols}
 
     def latest_prices(self, symbols: Sequence[str]) -> dict[str, float]:
-        now = self._clock.now() if self._clock else None
-        return {s: self._price_at(s, now) for s in symbols}
+        if self._replay is not None:
+            return self._replay.latest_prices(symbols)
+        return {s: float(self.history(s)["close"].iloc[-1]) for s in symbols}
 
     # -- the series ----------------------------------------------------------------
 
@@ -128,29 +135,6 @@ class SimulatedMarket:
             self._series[symbol] = self._generate(symbol)
         return self._series[symbol]
 
-    def _completed_through(self) -> datetime | None:
-        if self._clock is None:
-            return None
-        now = self._clock.now()
-        if now.date() < self._index[0].date():
-            return now
-        last = self._calendar.last_completed_session(now)
-        return datetime.combine(last, datetime.min.time(), tzinfo=now.tzinfo)
-
-    def _price_at(self, symbol: str, now: datetime | None) -> float:
-        history = self.history(symbol)
-        if now is None:
-            return float(history["close"].iloc[-1])
-        session = self._calendar.session_of(now)
-        if session is not None:
-            bar = history.loc[pd.Timestamp(session, tz="UTC")]
-            opened = self._calendar.session_open(session)
-            closes = self._calendar.session_close(session)
-            fraction = (now - opened) / (closes - opened)
-            return float(bar["open"] + (bar["close"] - bar["open"]) * fraction)
-        last = self._calendar.last_completed_session(now)
-        return float(history.loc[pd.Timestamp(last, tz="UTC"), "close"])
-
     def _generate(self, symbol: str) -> pd.DataFrame:
         n = len(self._index)
         if n == 0:
@@ -158,7 +142,7 @@ class SimulatedMarket:
         rng = np.random.default_rng([self.seed, _stable_int(symbol)])
         beta = rng.uniform(0.7, 1.4)
         idio_vol = rng.uniform(0.010, 0.022)
-        start_price = 10 ** rng.uniform(1.0, 2.5)
+        anchor_price = 10 ** rng.uniform(1.0, 2.5)
         base_volume = 10 ** rng.uniform(5.5, 7.5)
         drift = rng.uniform(0.00005, 0.0004)
 
@@ -169,7 +153,12 @@ class SimulatedMarket:
         if self.predictability > 0:
             returns = self._add_momentum(returns, total_vol, regime_on)
 
-        log_close = np.log(start_price) + np.cumsum(returns)
+        # Anchor the level at a fixed session so prices stay stock-like around today
+        # whatever the drift did over the decades before.
+        path = np.cumsum(returns)
+        anchor = min(int(self._index.searchsorted(ANCHOR)), n - 1)
+        log_close = np.log(anchor_price) + path - path[anchor]
+        start_price = float(np.exp(log_close[0] - returns[0]))
         close = np.exp(log_close)
         previous = np.exp(np.concatenate(([np.log(start_price)], log_close[:-1])))
         gap = 0.25 * returns + rng.normal(0.0, 0.2, n) * total_vol
@@ -183,7 +172,7 @@ class SimulatedMarket:
             {"open": open_, "high": high, "low": low, "close": close, "volume": volume},
             index=self._index,
         )
-        return frame.round({"open": 4, "high": 4, "low": 4, "close": 4}).loc[:, list(BAR_COLUMNS)]
+        return frame.loc[:, list(BAR_COLUMNS)]
 
     @staticmethod
     def _regimes(rng: np.random.Generator, n: int) -> np.ndarray:

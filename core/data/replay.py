@@ -1,0 +1,79 @@
+"""Market data replayed against a clock: what a live feed would have shown at `now`.
+
+Only sessions that have closed by `now` exist; during a session the latest price moves
+from the session's open towards its close. The simulated market serves its generated
+history this way, and backtests serve any provider's history this way, so neither can
+see the future.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+import pandas as pd
+
+from core.calendar import ExchangeCalendar
+from core.clock import Clock
+from core.data.bars import Timeframe, clip_range, empty_bars
+from core.data.provider import MarketDataError
+
+
+class ReplayMarket:
+    def __init__(
+        self,
+        history: Mapping[str, pd.DataFrame] | Callable[[str], pd.DataFrame],
+        *,
+        clock: Clock,
+        calendar: ExchangeCalendar,
+        name: str = "replay",
+    ) -> None:
+        self._history = history
+        self._clock = clock
+        self._calendar = calendar
+        self.name = name
+
+    def frame(self, symbol: str) -> pd.DataFrame:
+        if callable(self._history):
+            return self._history(symbol)
+        return self._history.get(symbol, empty_bars())
+
+    def completed_through(self) -> datetime:
+        """Midnight UTC of the last session closed at `now` (daily bars' stamp)."""
+        now = self._clock.now()
+        last = self._calendar.last_completed_session(now)
+        return datetime.combine(last, datetime.min.time(), tzinfo=now.tzinfo)
+
+    def get_bars(
+        self,
+        symbols: Sequence[str],
+        start: datetime,
+        end: datetime,
+        timeframe: Timeframe = Timeframe.DAY,
+    ) -> dict[str, pd.DataFrame]:
+        if not timeframe.is_daily:
+            raise MarketDataError(f"replayed data has daily bars only, not {timeframe}")
+        end = min(end, self.completed_through())
+        return {s: clip_range(self.frame(s), start, end) for s in symbols}
+
+    def latest_prices(self, symbols: Sequence[str]) -> dict[str, float]:
+        now = self._clock.now()
+        session = self._calendar.session_of(now)
+        prices = {}
+        for symbol in symbols:
+            frame = self.frame(symbol)
+            if frame.empty:
+                continue
+            if session is not None:
+                stamp = pd.Timestamp(session, tz="UTC")
+                if stamp in frame.index:
+                    bar = frame.loc[stamp]
+                    opened = self._calendar.session_open(session)
+                    closes = self._calendar.session_close(session)
+                    fraction = (now - opened) / (closes - opened)
+                    prices[symbol] = float(bar["open"] + (bar["close"] - bar["open"]) * fraction)
+                    continue
+            upto = frame.loc[: pd.Timestamp(self.completed_through())]
+            if len(upto):
+                prices[symbol] = float(upto["close"].iloc[-1])
+        return prices

@@ -1,0 +1,442 @@
+"""The Engine: the one service every front end calls (DESIGN §3).
+
+Telegram handlers and web pages parse input, call a method here and format the answer.
+Each method returns plain typed data or raises an `EngineError` whose message is fit to
+show a person. Rules — validation, audit, re-checks — live here once. Blocking work
+(SQLite, broker HTTP, models) runs in a worker thread, so front ends stay responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal, TypeVar
+
+from core import approval, watch
+from core.account import account_view
+from core.errors import InvalidRequest
+from core.events import Event, ModeChanged, TradingStateChanged
+from core.pipeline import CycleReport, run_cycle
+from core.predictor import Predictor
+from core.services import Services
+from core.settings import RuntimeSettings, SettingsError, apply_overrides
+from core.types import KillScope, OrderStatus, TradingMode, TradingSignal, TradingStatus
+from risk.metrics import max_drawdown, period_returns, sharpe
+from risk.trading_state import kill as plan_kill
+from risk.trading_state import resume as plan_resume
+from storage import audit, book, equity, orders, overrides
+from storage import predictions as stored_predictions
+from storage.bot_state import load_trading_status, save_trading_status
+from storage.models import Signal
+from storage.signals import to_domain
+
+T = TypeVar("T")
+PnlPeriod = Literal["today", "week", "month", "all"]
+
+
+@dataclass(frozen=True)
+class PositionView:
+    symbol: str
+    quantity: float
+    entry: float
+    last: float | None
+    unrealized_pnl: float | None
+    stop: float | None
+    trailing_stop: float | None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    mode: TradingMode
+    trading: TradingStatus
+    equity: float
+    cash: float
+    exposure: float
+    daily_pnl: float
+    daily_pnl_pct: float
+    positions: int
+    pending_signals: int
+    next_runs: dict[str, datetime | None]
+    data_provider: str
+    broker: str
+    account_mode: str
+    """paper or live."""
+    model_run: str | None
+    reconciled: bool
+    telegram_connected: bool | None
+
+
+@dataclass(frozen=True)
+class PnlReport:
+    period: str
+    start: datetime | None
+    start_equity: float | None
+    end_equity: float
+    pnl: float
+    pnl_pct: float
+    realized: float
+    trades: int
+
+
+@dataclass(frozen=True)
+class Trade:
+    symbol: str
+    side: str
+    quantity: float
+    price: float
+    commission: float
+    at: datetime
+    client_order_id: str
+    signal_id: str | None
+
+
+@dataclass(frozen=True)
+class EquityPoint:
+    at: datetime
+    equity: float
+    cash: float
+    daily_pnl: float
+
+
+@dataclass
+class ModelReport:
+    run_id: str | None
+    manifest: dict[str, Any]
+    live_accuracy: float | None
+    live_scored: int
+    live_by_week: list[tuple[date, float, int]] = field(default_factory=list)
+
+
+def _parse_override(key: str, value: Any) -> Any:
+    """Values typed in a chat arrive as text; the settings model validates the rest."""
+    if isinstance(value, str) and key == "symbols":
+        return value
+    if isinstance(value, str) and value.lower() in ("none", "null", ""):
+        return None
+    return value
+
+
+class Engine:
+    def __init__(self, services: Services, predictor: Predictor) -> None:
+        self.services = services
+        self.predictor = predictor
+        self.next_runs: Callable[[], dict[str, datetime | None]] = dict
+        """Set by the scheduler: the next time of each job."""
+        self.telegram_connected: bool | None = None
+        """Set by the Telegram front end; None when it is not configured."""
+
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(function, *args)
+
+    @property
+    def bus(self):  # type: ignore[no-untyped-def]
+        return self.services.bus
+
+    def subscribe(self) -> asyncio.Queue[Event]:
+        return self.services.bus.subscribe()
+
+    # -- reading -------------------------------------------------------------------
+
+    def _status(self) -> StatusReport:
+        s = self.services
+        account = s.broker.get_account()
+        held = book.open_positions()
+        stored = watch.load_session_start()
+        start = stored[1] if stored else account.equity
+        pending = Signal.select().where(Signal.status == OrderStatus.PENDING.value).count()
+        _, run_id = s.models.current()
+        return StatusReport(
+            mode=s.runtime.get().mode,
+            trading=load_trading_status(),
+            equity=account.equity,
+            cash=account.cash,
+            exposure=account.equity - account.cash,
+            daily_pnl=account.equity - start,
+            daily_pnl_pct=(account.equity / start - 1.0) if start else 0.0,
+            positions=len(held),
+            pending_signals=pending,
+            next_runs=self.next_runs(),
+            data_provider=s.data.name,
+            broker=s.broker.name,
+            account_mode=s.mode_label,
+            model_run=run_id,
+            reconciled=s.orders.healthy,
+            telegram_connected=self.telegram_connected,
+        )
+
+    async def status(self) -> StatusReport:
+        return await self._run(self._status)
+
+    def _positions(self) -> list[PositionView]:
+        rows = book.open_positions()
+        quotes = self.services.data.latest_prices([r.symbol for r in rows]) if rows else {}
+        out = []
+        for row in rows:
+            last = quotes.get(row.symbol)
+            out.append(
+                PositionView(
+                    symbol=row.symbol,
+                    quantity=row.quantity,
+                    entry=row.avg_entry_price,
+                    last=last,
+                    unrealized_pnl=(last - row.avg_entry_price) * row.quantity if last else None,
+                    stop=row.stop_price,
+                    trailing_stop=row.trailing_stop,
+                )
+            )
+        return out
+
+    async def positions(self) -> list[PositionView]:
+        return await self._run(self._positions)
+
+    def _pending(self) -> list[TradingSignal]:
+        now = self.services.clock.now()
+        rows = (
+            Signal.select()
+            .where((Signal.status == OrderStatus.PENDING.value) & (Signal.expires_at > now))
+            .order_by(Signal.created_at)
+        )
+        return [to_domain(r) for r in rows]
+
+    async def pending_signals(self) -> list[TradingSignal]:
+        return await self._run(self._pending)
+
+    def _history(
+        self,
+        limit: int,
+        symbol: str | None,
+        status: str | None,
+        mode: str | None,
+        since: datetime | None,
+    ) -> list[TradingSignal]:
+        query = Signal.select().order_by(Signal.created_at.desc())
+        if symbol:
+            query = query.where(Signal.symbol == symbol.upper())
+        if status:
+            query = query.where(Signal.status == status)
+        if mode:
+            query = query.where(Signal.mode == mode)
+        if since:
+            query = query.where(Signal.created_at >= since)
+        return [to_domain(r) for r in query.limit(limit)]
+
+    async def signal_history(
+        self,
+        *,
+        limit: int = 100,
+        symbol: str | None = None,
+        status: str | None = None,
+        mode: str | None = None,
+        since: datetime | None = None,
+    ) -> list[TradingSignal]:
+        return await self._run(self._history, limit, symbol, status, mode, since)
+
+    async def signal(self, signal_id: str) -> TradingSignal:
+        return await self._run(approval._load, signal_id)
+
+    def _period_start(self, period: PnlPeriod) -> datetime | None:
+        now = self.services.clock.now()
+        today = watch.session_of(now)
+        starts = {
+            "today": today,
+            "week": today - timedelta(days=today.weekday()),
+            "month": today.replace(day=1),
+        }
+        if period == "all":
+            return None
+        if period not in starts:
+            raise InvalidRequest(f"period {period!r}: use today, week, month or all")
+        return datetime.combine(starts[period], time(), tzinfo=UTC)
+
+    def _pnl(self, period: PnlPeriod) -> PnlReport:
+        start = self._period_start(period)
+        account = self.services.broker.get_account()
+        if period == "today":
+            stored = watch.load_session_start()
+            start_equity = stored[1] if stored else account.equity
+        else:
+            before = equity.latest_before(start) if start else None
+            first = equity.curve()[:1]
+            start_equity = (
+                before.equity
+                if before
+                else first[0].equity
+                if first
+                else self.services.settings.trading.initial_capital
+            )
+        fills = orders.fills_since(start or datetime(1970, 1, 1, tzinfo=UTC))
+        realized = sum(
+            p.realized_pnl
+            for p in book.Position.select()
+            if start is None or (p.closed_at or p.updated_at) >= start
+        )
+        pnl = account.equity - start_equity
+        return PnlReport(
+            period=period,
+            start=start,
+            start_equity=start_equity,
+            end_equity=account.equity,
+            pnl=pnl,
+            pnl_pct=pnl / start_equity if start_equity else 0.0,
+            realized=realized,
+            trades=len(fills),
+        )
+
+    async def pnl(self, period: PnlPeriod = "today") -> PnlReport:
+        return await self._run(self._pnl, period)
+
+    def _trades(self, limit: int, symbol: str | None) -> list[Trade]:
+        rows = orders.fills_since(datetime(1970, 1, 1, tzinfo=UTC))
+        out = [
+            Trade(
+                symbol=f.symbol,
+                side=f.side,
+                quantity=f.quantity,
+                price=f.price,
+                commission=f.commission,
+                at=f.filled_at,
+                client_order_id=f.order.client_order_id,
+                signal_id=f.order.signal_id,
+            )
+            for f in rows
+            if symbol is None or f.symbol == symbol.upper()
+        ]
+        return list(reversed(out))[:limit]
+
+    async def trades(self, *, limit: int = 200, symbol: str | None = None) -> list[Trade]:
+        return await self._run(self._trades, limit, symbol)
+
+    def _equity_curve(self) -> list[EquityPoint]:
+        return [EquityPoint(r.timestamp, r.equity, r.cash, r.daily_pnl) for r in equity.curve()]
+
+    async def equity_curve(self) -> list[EquityPoint]:
+        return await self._run(self._equity_curve)
+
+    def _performance(self) -> dict[str, float | None]:
+        values = [p.equity for p in self._equity_curve()]
+        return {
+            "sharpe": sharpe(period_returns(values)),
+            "max_drawdown": max_drawdown(values) if values else None,
+        }
+
+    async def performance(self) -> dict[str, float | None]:
+        return await self._run(self._performance)
+
+    def _model_report(self) -> ModelReport:
+        models = self.services.models
+        scored = stored_predictions.scored()
+        hits = [int((p.probability_up >= 0.5) == bool(p.outcome)) for p in scored]
+        weekly: dict[date, list[int]] = {}
+        for p, hit in zip(scored, hits, strict=True):
+            week = (p.bar_time - timedelta(days=p.bar_time.weekday())).date()
+            weekly.setdefault(week, []).append(hit)
+        return ModelReport(
+            run_id=models.run_id,
+            manifest=dict(models.manifest),
+            live_accuracy=sum(hits) / len(hits) if hits else None,
+            live_scored=len(hits),
+            live_by_week=[(w, sum(h) / len(h), len(h)) for w, h in sorted(weekly.items())],
+        )
+
+    async def model_report(self) -> ModelReport:
+        return await self._run(self._model_report)
+
+    async def audit_log(self, limit: int = 200) -> list[audit.AuditEvent]:
+        return await self._run(audit.recent, limit)
+
+    # -- deciding ----------------------------------------------------------------------
+
+    async def approve(
+        self, signal_id: str, actor: str, origin: str | None = None
+    ) -> approval.Decision:
+        return await self._run(approval.approve, self.services, signal_id, actor, origin)
+
+    async def reject(
+        self, signal_id: str, actor: str, origin: str | None = None
+    ) -> approval.Decision:
+        return await self._run(approval.reject, self.services, signal_id, actor, origin)
+
+    # -- controlling ---------------------------------------------------------------------
+
+    def _set_mode(self, mode: str, actor: str, origin: str | None) -> TradingMode:
+        try:
+            chosen = TradingMode(mode.lower())
+        except ValueError as error:
+            raise InvalidRequest(f"mode {mode!r}: use auto, manual or hybrid") from error
+        self._update_settings({"mode": chosen.value}, actor, origin)
+        self.services.bus.publish(ModeChanged(mode=chosen, actor=actor))
+        return chosen
+
+    async def set_mode(self, mode: str, actor: str, origin: str | None = None) -> TradingMode:
+        return await self._run(self._set_mode, mode, actor, origin)
+
+    def _kill(self, scope: KillScope, actor: str, origin: str | None) -> TradingStatus:
+        s = self.services
+        current = load_trading_status()
+        plan = plan_kill(current, scope, actor=actor, now=s.clock.now())
+        save_trading_status(plan.status, origin=origin)
+        s.bus.publish(TradingStateChanged(status=plan.status, previous=current.state))
+        if plan.cancel_open_orders:
+            s.orders.cancel_open()
+        if plan.close_all_positions:
+            s.orders.flatten(actor=actor)
+        return plan.status
+
+    async def kill(
+        self, scope: KillScope | str, actor: str, origin: str | None = None
+    ) -> TradingStatus:
+        try:
+            chosen = KillScope(scope)
+        except ValueError as error:
+            raise InvalidRequest(f"kill scope {scope!r}: use stop or flatten") from error
+        return await self._run(self._kill, chosen, actor, origin)
+
+    def _resume(self, actor: str, origin: str | None) -> TradingStatus:
+        s = self.services
+        current = load_trading_status()
+        status = plan_resume(current, actor=actor, now=s.clock.now())
+        save_trading_status(status, origin=origin)
+        s.bus.publish(TradingStateChanged(status=status, previous=current.state))
+        return status
+
+    async def resume(self, actor: str, origin: str | None = None) -> TradingStatus:
+        return await self._run(self._resume, actor, origin)
+
+    def settings(self) -> RuntimeSettings:
+        return self.services.runtime.get()
+
+    def _update_settings(
+        self, changes: Mapping[str, Any], actor: str, origin: str | None
+    ) -> RuntimeSettings:
+        parsed = {key: _parse_override(key, value) for key, value in changes.items()}
+        try:
+            updated = apply_overrides(self.services.runtime.get(), parsed)
+        except SettingsError as error:
+            raise InvalidRequest(str(error)) from error
+        stored = {key: getattr(updated, key) for key in parsed}
+        stored = {
+            k: (list(v) if isinstance(v, tuple) else v.value if hasattr(v, "value") else v)
+            for k, v in stored.items()
+        }
+        overrides.save_overrides(stored, actor, origin=origin, now=self.services.clock.now())
+        self.services.runtime.set(updated)
+        return updated
+
+    async def update_settings(
+        self, changes: Mapping[str, Any], actor: str, origin: str | None = None
+    ) -> RuntimeSettings:
+        return await self._run(self._update_settings, changes, actor, origin)
+
+    # -- running -------------------------------------------------------------------------
+
+    def run_cycle_now(self) -> CycleReport:
+        return run_cycle(self.services, self.predictor)
+
+    async def run_cycle(self, actor: str = "system") -> CycleReport:
+        audit.record(actor, "cycle.run", {}, at=self.services.clock.now())
+        return await self._run(self.run_cycle_now)
+
+    def account_view(self):  # type: ignore[no-untyped-def]
+        return account_view(self.services.broker, self.services.calendar, self.services.clock.now())

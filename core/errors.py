@@ -1,0 +1,24 @@
+"""Errors the Engine raises to front ends. Each message is fit to show a person as is;
+the front end shows it and changes nothing else."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """A request cannot be done; the message says why."""
+
+
+class NotFound(EngineError):
+    """No such signal, symbol or run."""
+
+
+class AlreadyDecided(EngineError):
+    """The signal was decided before (a double tap, another front end, a retry)."""
+
+
+class SignalExpiredError(EngineError):
+    """The signal waited too long; prices have moved on."""
+
+
+class InvalidRequest(EngineError):
+    """A value a person typed is not allowed (the message names it and the rule)."""

@@ -1,0 +1,69 @@
+"""The agent's parts, built once by the composition root and shared by the Engine, the
+pipeline, the watch jobs, the scheduler, the demo and the backtest."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.calendar import ExchangeCalendar
+from core.clock import Clock
+from core.data.provider import MarketDataProvider
+from core.events import EventBus
+from core.settings import RuntimeSettings, Settings
+from execution.broker import Broker
+from execution.order_manager import OrderManager
+from ml.ensemble import Ensemble
+
+
+class RuntimeHolder:
+    """The effective runtime settings; replaced whole when a person changes them."""
+
+    def __init__(self, value: RuntimeSettings) -> None:
+        self._value = value
+        self._lock = threading.Lock()
+
+    def get(self) -> RuntimeSettings:
+        with self._lock:
+            return self._value
+
+    def set(self, value: RuntimeSettings) -> None:
+        with self._lock:
+            self._value = value
+
+
+@dataclass
+class ModelHolder:
+    """The ensemble in use and its run; swapped atomically after a better retrain."""
+
+    ensemble: Ensemble | None = None
+    run_id: str | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def swap(self, ensemble: Ensemble, run_id: str, manifest: dict[str, Any]) -> None:
+        with self._lock:
+            self.ensemble, self.run_id, self.manifest = ensemble, run_id, manifest
+
+    def current(self) -> tuple[Ensemble | None, str | None]:
+        with self._lock:
+            return self.ensemble, self.run_id
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    calendar: ExchangeCalendar
+    data: MarketDataProvider
+    broker: Broker
+    orders: OrderManager
+    bus: EventBus
+    runtime: RuntimeHolder
+    models: ModelHolder
+    market_is_open: Callable[[], bool]
+    """Asked of the broker's clock when it has one (Alpaca), else of the calendar."""
+    mode_label: str = "paper"
+    """paper or live, for status lines and badges."""

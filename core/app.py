@@ -110,6 +110,7 @@ def load_current_model(models_dir: Path, holder: ModelHolder) -> None:
         ensemble, run = load_run(models_dir)
     except RegistryError as error:
         log.warning("no model loaded", extra={"why": str(error)})
+        holder.mark_empty()
         return
     holder.swap(ensemble, run.run_id, run.manifest)
     log.info("model loaded", extra={"run_id": run.run_id})
@@ -123,8 +124,10 @@ def build_agent(
     data: MarketDataProvider | None = None,
     models_dir: Path | None = None,
     calendar: ExchangeCalendar | None = None,
+    load_model_in_background: bool = False,
 ) -> Agent:
-    """Everything an agent needs; the database is opened (and migrated) here."""
+    """Everything an agent needs; the database is opened (and migrated) here. With
+    `load_model_in_background` the model loads while the agent starts serving."""
     calendar = calendar or get_calendar()
     open_database(database or settings.database_path)
     raw = data or build_provider(
@@ -146,7 +149,11 @@ def build_agent(
     broker = build_broker(settings, clock=clock, calendar=calendar, market=market)
     order_manager = OrderManager(broker, clock=clock, publish=bus.publish)
     models = ModelHolder()
-    load_current_model(models_dir or settings.models_dir, models)
+    folder = models_dir or settings.models_dir
+    if load_model_in_background:
+        models.load_in_background(lambda holder: load_current_model(folder, holder))
+    else:
+        load_current_model(folder, models)
     services = Services(
         settings=settings,
         clock=clock,

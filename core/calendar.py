@@ -48,6 +48,7 @@ class ExchangeCalendar:
         """Sessions from start to end, both included, clipped to the calendar's range."""
         return list(self._sessions_in_range(start, end).date)
 
+    @lru_cache(maxsize=256)  # noqa: B019 - one calendar per name lives for the process
     def sessions_index(self, start: date, end: date) -> pd.DatetimeIndex:
         """The same sessions as midnight-UTC timestamps (the index of daily bars)."""
         days = self._sessions_in_range(start, end)
@@ -82,6 +83,7 @@ class ExchangeCalendar:
             return None
         return self._calendar.minute_to_session(_ts(when).floor("min")).date()
 
+    @lru_cache(maxsize=64)  # noqa: B019 - asked once per symbol in a cycle, same `when`
     def last_completed_session(self, when: datetime) -> date:
         """The latest session whose close is at or before `when`."""
         local_day = _ts(when).tz_convert("America/New_York").date()

@@ -136,6 +136,9 @@ class PrecomputedPredictor:
         self.bar_time: pd.Timestamp | None = None
         """The bar served next; the backtest sets it before each cycle."""
 
+    def add(self, bar_time: pd.Timestamp, prediction: ModelPrediction) -> None:
+        self._predictions[(bar_time, prediction.symbol)] = prediction
+
     def predict(
         self, symbols: Sequence[str], now: datetime, explain_from: float
     ) -> PredictionBatch:

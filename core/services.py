@@ -42,10 +42,37 @@ class ModelHolder:
     run_id: str | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _loaded: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def swap(self, ensemble: Ensemble, run_id: str, manifest: dict[str, Any]) -> None:
         with self._lock:
             self.ensemble, self.run_id, self.manifest = ensemble, run_id, manifest
+        self._loaded.set()
+
+    def load_in_background(self, load: Callable[[ModelHolder], None]) -> threading.Thread:
+        """Start loading (TensorFlow alone takes seconds) so the agent is ready before the
+        model is; cycles in the meantime report that the model is still loading."""
+
+        def run() -> None:
+            try:
+                load(self)
+            finally:
+                self._loaded.set()
+
+        thread = threading.Thread(target=run, name="model-loader", daemon=True)
+        thread.start()
+        return thread
+
+    def mark_empty(self) -> None:
+        """Loading finished without a model (none trained yet)."""
+        self._loaded.set()
+
+    def wait_loaded(self, timeout: float | None = None) -> bool:
+        return self._loaded.wait(timeout)
+
+    @property
+    def loading(self) -> bool:
+        return not self._loaded.is_set()
 
     def current(self) -> tuple[Ensemble | None, str | None]:
         with self._lock:

@@ -84,6 +84,7 @@ class Intent:
 @dataclass(frozen=True)
 class OrderOutcome:
     client_order_id: str
+    symbol: str
     status: OrderStatus
     broker_order_id: str | None
     filled_quantity: float
@@ -94,6 +95,7 @@ class OrderOutcome:
     def of(cls, row: Order) -> OrderOutcome:
         return cls(
             row.client_order_id,
+            row.symbol,
             OrderStatus(row.status),
             row.broker_order_id,
             row.filled_quantity,

@@ -14,19 +14,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.features import compute_features
+from ml.features import WARMUP_BARS, feature_matrix
 
 
 def direction_labels(close: pd.Series, horizon: int = 1, dead_zone: float = 0.0) -> pd.Series:
     """1.0 when the return over `horizon` bars is above `dead_zone`, 0.0 when below
-    −`dead_zone`, NaN inside the dead zone and where the future is not known yet."""
-    future = close.shift(-horizon) / close - 1.0
-    labels = pd.Series(np.nan, index=close.index)
+    −`dead_zone` (or flat, without a dead zone), NaN inside the dead zone and where the
+    future is not known yet."""
+    values = close.to_numpy(dtype=float)
+    future = np.full_like(values, np.nan)
+    future[:-horizon] = values[horizon:] / values[:-horizon] - 1.0
+    labels = np.full_like(values, np.nan)
     labels[future > dead_zone] = 1.0
     labels[future < -dead_zone] = 0.0
     if dead_zone == 0.0:
         labels[future == 0.0] = 0.0
-    return labels
+    return pd.Series(labels, index=close.index)
 
 
 @dataclass
@@ -84,26 +87,31 @@ def build_samples(
     """Features and labels for every symbol; the latest bars (label unknown) stay in,
     with a NaN label, so the same object serves training and prediction."""
     blocks: list[np.ndarray] = []
-    parts = []
+    symbols: list[np.ndarray] = []
+    positions: list[np.ndarray] = []
+    stamps: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
     offset = 0
     for symbol, frame in bars.items():
-        table = compute_features(frame, symbol)
-        labels = direction_labels(frame["close"], horizon, dead_zone).loc[table.index]
-        blocks.append(table.to_numpy(dtype=np.float32))
-        rows = np.arange(lookback - 1, len(table))
-        parts.append(
-            pd.DataFrame(
-                {
-                    "symbol": symbol,
-                    "position": rows + offset,
-                    "timestamp": table.index[rows],
-                    "label": labels.to_numpy()[rows],
-                }
-            )
-        )
-        offset += len(table)
-    if not parts:
+        matrix = feature_matrix(frame, symbol)
+        # Feature rows are the bars after the warm-up, in order: align by position.
+        label = direction_labels(frame["close"], horizon, dead_zone).to_numpy()[WARMUP_BARS:]
+        rows = np.arange(lookback - 1, len(matrix))
+        blocks.append(matrix.astype(np.float32))
+        symbols.append(np.full(len(rows), symbol, dtype=object))
+        positions.append(rows + offset)
+        stamps.append(frame.index.asi8[WARMUP_BARS:][rows])
+        labels.append(label[rows])
+        offset += len(matrix)
+    if not blocks:
         raise ValueError("build_samples needs bars for at least one symbol")
-    index = pd.concat(parts, ignore_index=True)
+    index = pd.DataFrame(
+        {
+            "symbol": np.concatenate(symbols),
+            "position": np.concatenate(positions),
+            "timestamp": pd.to_datetime(np.concatenate(stamps), utc=True),
+            "label": np.concatenate(labels),
+        }
+    )
     index = index.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
     return Samples(np.concatenate(blocks), index, lookback, horizon)

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import talib
 
+from core.data.bars import bar_array
+
 WARMUP_BARS = 250
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -65,6 +67,12 @@ class FeatureError(ValueError):
 
 def compute_features(bars: pd.DataFrame, symbol: str = "?") -> pd.DataFrame:
     """Feature rows for every bar after the warm-up, columns in `FEATURE_NAMES` order."""
+    matrix = feature_matrix(bars, symbol)
+    return pd.DataFrame(matrix, index=bars.index[WARMUP_BARS:], columns=list(FEATURE_NAMES))
+
+
+def feature_matrix(bars: pd.DataFrame, symbol: str = "?") -> np.ndarray:
+    """The same as a (bars − warm-up, features) array, without building a frame."""
     if len(bars) <= WARMUP_BARS:
         raise FeatureError(
             f"{symbol}: {len(bars)} bars is too short; features need more than "
@@ -73,25 +81,19 @@ def compute_features(bars: pd.DataFrame, symbol: str = "?") -> pd.DataFrame:
     missing = {"open", "high", "low", "close", "volume"} - set(bars.columns)
     if missing:
         raise FeatureError(f"{symbol}: bars lack column(s) {', '.join(sorted(missing))}")
-    o = bars["open"].to_numpy(dtype=float)
-    h = bars["high"].to_numpy(dtype=float)
-    low = bars["low"].to_numpy(dtype=float)
-    c = bars["close"].to_numpy(dtype=float)
-    v = bars["volume"].to_numpy(dtype=float)
-    close = pd.Series(c)
-    log_close = np.log(close)
-    log_ret = log_close.diff()
+    o, h, low, c, v = bar_array(bars).T.copy()  # contiguous columns for TA-Lib
 
-    macd, signal, hist = talib.MACD(c, 12, 26, 9)
-    upper, middle, lower = talib.BBANDS(c, 20, 2.0, 2.0)
-    stoch_k, stoch_d = talib.STOCH(h, low, c, 14, 3, 0, 3, 0)
-    obv = pd.Series(talib.OBV(c, v))
-    volume = pd.Series(v)
-    volume_mean = volume.rolling(20).mean()
-    volume_std = volume.rolling(20).std()
-    band = upper - lower
-
+    # numpy and TA-Lib only: this runs for every symbol in every live cycle.
     with np.errstate(divide="ignore", invalid="ignore"):
+        log_close = np.log(c)
+        log_ret = _diff(log_close, 1)
+        macd, signal, hist = talib.MACD(c, 12, 26, 9)
+        upper, middle, lower = talib.BBANDS(c, 20, 2.0, 2.0)
+        band = upper - lower
+        stoch_k, stoch_d = talib.STOCH(h, low, c, 14, 3, 0, 3, 0)
+        obv = talib.OBV(c, v)
+        volume_mean = talib.SMA(v, 20)
+        volume_std = _sample_std(v, 20)
         columns = {
             "rsi_14": talib.RSI(c, 14) / 100.0,
             "macd_line": macd / c,
@@ -107,16 +109,16 @@ def compute_features(bars: pd.DataFrame, symbol: str = "?") -> pd.DataFrame:
             "stoch_d": stoch_d / 100.0,
             "cci_20": talib.CCI(h, low, c, 20) / 100.0,
             "mfi_14": talib.MFI(h, low, c, v, 14) / 100.0,
-            "obv_slope_20": ((obv - obv.shift(20)) / volume.rolling(20).sum()).to_numpy(),
+            "obv_slope_20": _diff(obv, 20) / talib.SUM(v, 20),
             "roc_1": talib.ROCP(c, 1),
             "roc_5": talib.ROCP(c, 5),
             "roc_10": talib.ROCP(c, 10),
             "roc_20": talib.ROCP(c, 20),
-            "logret_1": log_ret.to_numpy(),
-            "logret_5": log_close.diff(5).to_numpy(),
-            "logret_20": log_close.diff(20).to_numpy(),
-            "rv_10": log_ret.rolling(10).std().to_numpy(),
-            "rv_20": log_ret.rolling(20).std().to_numpy(),
+            "logret_1": log_ret,
+            "logret_5": _diff(log_close, 5),
+            "logret_20": _diff(log_close, 20),
+            "rv_10": _sample_std(log_ret, 10),
+            "rv_20": _sample_std(log_ret, 20),
             "close_sma_10": c / talib.SMA(c, 10) - 1.0,
             "close_sma_20": c / talib.SMA(c, 20) - 1.0,
             "close_sma_50": c / talib.SMA(c, 50) - 1.0,
@@ -124,16 +126,26 @@ def compute_features(bars: pd.DataFrame, symbol: str = "?") -> pd.DataFrame:
             "close_ema_10": c / talib.EMA(c, 10) - 1.0,
             "close_ema_20": c / talib.EMA(c, 20) - 1.0,
             "close_ema_50": c / talib.EMA(c, 50) - 1.0,
-            "volume_z_20": np.where(volume_std > 0, (volume - volume_mean) / volume_std, 0.0),
+            "volume_z_20": np.where(volume_std > 0, (v - volume_mean) / volume_std, 0.0),
             "gap": o / np.concatenate(([np.nan], c[:-1])) - 1.0,
         }
-    frame = pd.DataFrame(columns, index=bars.index).loc[:, list(FEATURE_NAMES)]
-    frame = frame.iloc[WARMUP_BARS:]
-    bad = ~np.isfinite(frame.to_numpy())
+    matrix = np.column_stack([columns[name] for name in FEATURE_NAMES])[WARMUP_BARS:]
+    bad = ~np.isfinite(matrix)
     if bad.any():
         row, column = np.argwhere(bad)[0]
         raise FeatureError(
             f"{symbol}: feature {FEATURE_NAMES[column]} is not finite at "
-            f"{frame.index[row]:%Y-%m-%d} (validate the bars first)"
+            f"{bars.index[WARMUP_BARS + row]:%Y-%m-%d} (validate the bars first)"
         )
-    return frame
+    return matrix
+
+
+def _diff(values: np.ndarray, periods: int) -> np.ndarray:
+    out = np.full_like(values, np.nan)
+    out[periods:] = values[periods:] - values[:-periods]
+    return out
+
+
+def _sample_std(values: np.ndarray, window: int) -> np.ndarray:
+    """Rolling standard deviation with n − 1 in the denominator (as pandas computes it)."""
+    return talib.STDDEV(values, window, 1.0) * np.sqrt(window / (window - 1))

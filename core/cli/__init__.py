@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import agent, data, db, doctor, ml
+from core.cli import agent, backtest, data, db, doctor, ml
 
-SUBCOMMANDS = (agent, doctor, db, data, ml)
+SUBCOMMANDS = (agent, doctor, db, data, ml, backtest)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -69,6 +69,15 @@ def normalize_bars(frame: pd.DataFrame, timeframe: Timeframe = Timeframe.DAY) ->
 
 
 def clip_range(frame: pd.DataFrame, start: datetime, end: datetime) -> pd.DataFrame:
-    """Rows with start ≤ timestamp ≤ end (both aware)."""
+    """Rows with start ≤ timestamp ≤ end (both aware); the index is sorted."""
     index = frame.index
-    return frame[(index >= pd.Timestamp(start)) & (index <= pd.Timestamp(end))]
+    first = index.searchsorted(pd.Timestamp(start), side="left")
+    last = index.searchsorted(pd.Timestamp(end), side="right")
+    return frame.iloc[first:last]
+
+
+def bar_array(frame: pd.DataFrame) -> np.ndarray:
+    """(n, 5) float array of open, high, low, close, volume; cheap for normalised frames."""
+    if tuple(frame.columns) == BAR_COLUMNS:
+        return frame.to_numpy(dtype=float)
+    return frame.loc[:, list(BAR_COLUMNS)].to_numpy(dtype=float)

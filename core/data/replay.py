@@ -59,21 +59,27 @@ class ReplayMarket:
     def latest_prices(self, symbols: Sequence[str]) -> dict[str, float]:
         now = self._clock.now()
         session = self._calendar.session_of(now)
+        fraction = None
+        if session is not None:
+            stamp = pd.Timestamp(session, tz="UTC")
+            opened = self._calendar.session_open(session)
+            closes = self._calendar.session_close(session)
+            fraction = (now - opened) / (closes - opened)
+        completed = pd.Timestamp(self.completed_through())
         prices = {}
         for symbol in symbols:
             frame = self.frame(symbol)
             if frame.empty:
                 continue
-            if session is not None:
-                stamp = pd.Timestamp(session, tz="UTC")
-                if stamp in frame.index:
-                    bar = frame.loc[stamp]
-                    opened = self._calendar.session_open(session)
-                    closes = self._calendar.session_close(session)
-                    fraction = (now - opened) / (closes - opened)
-                    prices[symbol] = float(bar["open"] + (bar["close"] - bar["open"]) * fraction)
+            index = frame.index
+            if fraction is not None:
+                position = index.searchsorted(stamp)
+                if position < len(index) and index[position] == stamp:
+                    bar_open = frame["open"].iat[position]
+                    bar_close = frame["close"].iat[position]
+                    prices[symbol] = float(bar_open + (bar_close - bar_open) * fraction)
                     continue
-            upto = frame.loc[: pd.Timestamp(self.completed_through())]
-            if len(upto):
-                prices[symbol] = float(upto["close"].iloc[-1])
+            position = index.searchsorted(completed, side="right")
+            if position:
+                prices[symbol] = float(frame["close"].iat[position - 1])
         return prices

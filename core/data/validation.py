@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.calendar import ExchangeCalendar
-from core.data.bars import BAR_COLUMNS
+from core.data.bars import BAR_COLUMNS, bar_array
 
 # One-bar open gaps matching these ratios look like a split the data was not adjusted
 # for (2:1, 3:1, 3:2, 4:1, 5:1, 10:1, 20:1 and their reverses).
@@ -112,8 +112,8 @@ def validate_bars(
         found.problems.append(DataProblem(symbol, None, "no_data", "no bars at all", True))
         return ValidationResult(symbol, bars, tuple(found.problems))
 
-    duplicated = bars.index.duplicated(keep="last")
-    if duplicated.any():
+    duplicated = bars.index.duplicated(keep="last") if bars.index.has_duplicates else None
+    if duplicated is not None:
         found.rows(
             duplicated,
             bars.index,
@@ -126,7 +126,8 @@ def validate_bars(
         bars = bars.sort_index(kind="stable")
 
     index = bars.index
-    values = {c: bars[c].to_numpy(dtype=float) for c in BAR_COLUMNS}
+    table = bar_array(bars)
+    values = {c: table[:, i] for i, c in enumerate(BAR_COLUMNS)}
     o, h, low, c, v = (values[k] for k in BAR_COLUMNS)
 
     finite = np.ones(len(bars), dtype=bool)
@@ -202,15 +203,16 @@ def validate_bars(
 
 
 def _check_sessions(found: _Collector, index: pd.DatetimeIndex, calendar: ExchangeCalendar) -> None:
-    days = index.normalize()
-    expected = calendar.sessions_index(days[0].date(), days[-1].date())
-    missing = expected.difference(days)
-    extra = days.difference(expected)
-    for day in missing[:_MAX_LISTED]:
+    # Daily bars are stamped at midnight UTC (core.data.bars): compare the raw stamps.
+    expected = calendar.sessions_index(index[0].date(), index[-1].date())
+    have = index.as_unit("ns").asi8
+    missing = np.setdiff1d(expected.asi8, have, assume_unique=True)
+    extra = np.setdiff1d(have, expected.asi8, assume_unique=True)
+    for stamp in missing[:_MAX_LISTED]:
         found.problems.append(
             DataProblem(
                 found.symbol,
-                day.to_pydatetime(),
+                pd.Timestamp(stamp, tz="UTC").to_pydatetime(),
                 "missing_session",
                 "no bar for this session",
                 False,
@@ -226,11 +228,11 @@ def _check_sessions(found: _Collector, index: pd.DatetimeIndex, calendar: Exchan
                 False,
             )
         )
-    for day in extra[:_MAX_LISTED]:
+    for stamp in extra[:_MAX_LISTED]:
         found.problems.append(
             DataProblem(
                 found.symbol,
-                day.to_pydatetime(),
+                pd.Timestamp(stamp, tz="UTC").to_pydatetime(),
                 "not_a_session",
                 "a bar on a day the exchange was closed",
                 False,

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from core.app import Agent, build_agent
+from core.clock import SimulatedClock
+from core.data.simulated import SimulatedMarket
+from core.events import Event
+from core.predictor import PredictionBatch
+from core.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
+from core.types import ModelPrediction
+from storage.database import close_database
+
+# Friday 2024-07-05, 15:45 New York: the default cycle time, market open.
+CYCLE_TIME = datetime(2024, 7, 5, 19, 45, tzinfo=UTC)
+SYMBOLS = ("AAA", "BBB")
+
+
+class ScriptedPredictor:
+    """Predictions the test chooses, so every routing path can be driven on purpose."""
+
+    def __init__(self, market: SimulatedMarket) -> None:
+        self.market = market
+        self.probabilities: dict[str, float] = {}
+
+    def predict(
+        self, symbols: Sequence[str], now: datetime, explain_from: float
+    ) -> PredictionBatch:
+        batch = PredictionBatch()
+        prices = self.market.latest_prices(list(symbols))
+        for symbol in symbols:
+            if symbol in self.probabilities:
+                batch.predictions.append(
+                    ModelPrediction(
+                        symbol=symbol,
+                        timestamp=now,
+                        probability_up=self.probabilities[symbol],
+                        model_probabilities={"gbm": self.probabilities[symbol]},
+                    )
+                )
+                batch.atr[symbol] = prices[symbol] * 0.02
+        return batch
+
+
+def agent_settings(home: Path, **runtime: object) -> Settings:
+    env = load_env_settings(None).model_copy(
+        update={"stockbot_home": home, "stockbot_data_provider": "sim"}
+    )
+    values = {"symbols": SYMBOLS, **runtime}
+    return Settings(env=env, trading=TradingConfig(runtime=RuntimeSettings(**values)))
+
+
+def start_agent(
+    home: Path, clock: SimulatedClock, **runtime: object
+) -> tuple[Agent, ScriptedPredictor]:
+    market = SimulatedMarket(clock=clock)
+    agent = build_agent(agent_settings(home, **runtime), clock=clock, data=market)
+    scripted = ScriptedPredictor(market)
+    agent.engine.predictor = scripted
+    assert agent.services.orders.reconcile().ok
+    return agent, scripted
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(CYCLE_TIME)
+
+
+@pytest.fixture
+def events() -> list[Event]:
+    return []
+
+
+@pytest.fixture
+def agent(
+    tmp_path: Path, clock: SimulatedClock, events: list[Event]
+) -> Iterator[tuple[Agent, ScriptedPredictor]]:
+    started = start_agent(tmp_path / "home", clock)
+    started[0].services.bus.add_listener(events.append)
+    yield started
+    close_database()

@@ -1,0 +1,121 @@
+"""Correctness oracle: the same fixed entry and exit signals on a real-shaped series,
+fed to this engine and to backtesting.py, give the same trades and final equity."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import ClassVar
+
+import pandas as pd
+import pytest
+from backtesting import Backtest, Strategy
+
+from core.backtest import BacktestConfig, run_backtest
+from core.data.simulated import SimulatedMarket
+from core.predictor import PrecomputedPredictor
+from core.settings import (
+    BrokerSettings,
+    RuntimeSettings,
+    Settings,
+    StopSettings,
+    TradingConfig,
+    TrailingSettings,
+    load_env_settings,
+)
+from core.types import ModelPrediction, TradingMode
+
+START, END = date(2022, 1, 3), date(2023, 12, 29)
+ENTRIES = set(range(5, 480, 40))  # session numbers with an "up" call
+EXITS = {n + 17 for n in ENTRIES}  # ... and a "down" call 17 sessions later
+
+
+def series() -> pd.DataFrame:
+    market = SimulatedMarket(seed=11, predictability=0.0)
+    return market.get_bars(
+        ["ORCL"], datetime(2021, 1, 1, tzinfo=UTC), datetime(2023, 12, 29, tzinfo=UTC)
+    )["ORCL"]
+
+
+def oracle_settings() -> Settings:
+    """Sizing reduces to floor(0.1 × equity / close): 5% risk over a 50% stop; no costs,
+    no trailing, limits wide open, so only the signals decide."""
+    runtime = RuntimeSettings(
+        mode=TradingMode.AUTO,
+        symbols=("ORCL",),
+        auto_threshold=0.9,
+        min_confidence=0.6,
+        risk_per_trade=0.05,
+        max_position_pct=1.0,
+        max_order_notional=1e9,
+        max_portfolio_risk=1.0,
+        daily_loss_limit=0.5,
+        price_collar_pct=0.2,
+        max_orders_per_day=100,
+    )
+    trading = TradingConfig(
+        runtime=runtime,
+        stops=StopSettings(method="percent", percent=0.5),
+        trailing=TrailingSettings(enabled=False),
+        broker=BrokerSettings(slippage_bps=0.0, commission_per_share=0.0),
+    )
+    return Settings(env=load_env_settings(None), trading=trading)
+
+
+def fixed_predictions(frame: pd.DataFrame, days: list[date]) -> PrecomputedPredictor:
+    predictions = {}
+    for number, day in enumerate(days):
+        if number in ENTRIES or number in EXITS:
+            stamp = pd.Timestamp(day, tz=UTC)
+            up = 0.99 if number in ENTRIES else 0.01
+            predictions[(stamp, "ORCL")] = ModelPrediction(
+                symbol="ORCL", timestamp=stamp.to_pydatetime(), probability_up=up
+            )
+    return PrecomputedPredictor(predictions, atr={})
+
+
+class FixedSignals(Strategy):
+    entry_days: ClassVar[set[date]] = set()
+    exit_days: ClassVar[set[date]] = set()
+
+    def init(self) -> None:
+        pass
+
+    def next(self) -> None:
+        today = self.data.index[-1].date()
+        if today in self.entry_days and not self.position:
+            self.buy(size=math.floor(0.1 * self.equity / self.data.Close[-1]))
+        elif today in self.exit_days and self.position:
+            self.position.close()
+
+
+def test_same_trades_and_final_equity_as_backtesting_py(tmp_path) -> None:
+    frame = series()
+    test_frame = frame.loc[pd.Timestamp(START, tz=UTC) :]
+    days = [ts.date() for ts in test_frame.index]
+    predictor = fixed_predictions(frame, days)
+    ours = run_backtest(
+        oracle_settings(),
+        {"ORCL": frame},
+        BacktestConfig(symbols=["ORCL"], start=START, end=END),
+        predictor=predictor,
+        workdir=tmp_path,
+    )
+
+    data = test_frame.rename(columns=str.capitalize)
+    data.index = data.index.tz_localize(None)
+    FixedSignals.entry_days = {days[n] for n in ENTRIES}
+    FixedSignals.exit_days = {days[n] for n in EXITS}
+    stats = Backtest(data, FixedSignals, cash=10_000, commission=0.0, finalize_trades=True).run()
+    theirs = stats["_trades"]
+
+    closed = [t for t in ours.trades if t["exit_reason"] == "signal"]
+    assert len(closed) == len(theirs) == len(ENTRIES)
+    for mine, (_, other) in zip(closed, theirs.iterrows(), strict=True):
+        assert mine["qty"] == other["Size"]
+        assert mine["entry_price"] == pytest.approx(other["EntryPrice"])
+        assert mine["exit_price"] == pytest.approx(other["ExitPrice"])
+        assert mine["entry_time"][:10] == str(other["EntryTime"].date())
+        assert mine["exit_time"][:10] == str(other["ExitTime"].date())
+        assert mine["pnl"] == pytest.approx(other["PnL"])
+    assert ours.metrics["final_equity"] == pytest.approx(stats["Equity Final [$]"], abs=0.01)

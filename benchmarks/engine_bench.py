@@ -155,7 +155,7 @@ def main() -> None:
         light, heavy = Path(folder) / "light", Path(folder) / "heavy"
         train_model(light, ["gbm", "rf", "momentum"])
         train_model(heavy, ["lstm", "gbm", "rf", "momentum"])
-        without = agent_run(light, 100, 0)
+        without = agent_run(light, 100, 7)
         with_lstm = agent_run(heavy, 100, 7)
     print(
         f"start-to-ready, no LSTM            {without['ready_s']:6.2f} s  "

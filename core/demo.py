@@ -17,6 +17,7 @@ import time as wallclock
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
 from tqdm import tqdm
 
@@ -40,6 +41,10 @@ DEMO_PREDICTABILITY = 0.8
 DEMO_OVERRIDES = {"min_confidence": 0.52, "auto_threshold": 0.535, "mode": "hybrid"}
 TRAINING_YEARS = 3
 REPLAY_SESSIONS_BACK = 250
+
+
+class Stoppable(Protocol):
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -122,8 +127,13 @@ class DemoDriver:
 
 
 async def run_demo(
-    settings: Settings, options: DemoOptions, printer: Callable[[str], None] = print
+    settings: Settings,
+    options: DemoOptions,
+    printer: Callable[[str], None] = print,
+    on_ready: Callable[[Agent], Stoppable | None] | None = None,
 ) -> Agent:
+    """Train, build, then replay. `on_ready` starts front ends (Telegram, the web page)
+    on the agent and returns something to `stop()` when the demo ends."""
     settings = demo_settings(settings)
     calendar = get_calendar()
     today = datetime.now(UTC).date()
@@ -159,7 +169,17 @@ async def run_demo(
             printer(f"{clock.now():%Y-%m-%d %H:%M} {line}")
 
     agent.services.bus.add_listener(show)
+    telegram = on_ready(agent) if on_ready else None
     driver = DemoDriver(agent, clock)
+    try:
+        await _replay(driver, days, options)
+    finally:
+        if telegram is not None:
+            await telegram.stop()
+    return agent
+
+
+async def _replay(driver: DemoDriver, days: list[date], options: DemoOptions) -> None:
     for count, day in enumerate(days, start=1):
         began = wallclock.monotonic()
         await asyncio.to_thread(driver.open_session, day)
@@ -169,4 +189,3 @@ async def run_demo(
         if options.sessions is not None and count >= options.sessions:
             break
         await asyncio.sleep(max(0.0, options.seconds_per_session - (wallclock.monotonic() - began)))
-    return agent

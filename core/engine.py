@@ -9,24 +9,34 @@ show a person. Rules — validation, audit, re-checks — live here once. Blocki
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar
 
+import pandas as pd
+
 from core import approval, watch
 from core.account import account_view
-from core.errors import InvalidRequest
+from core.errors import InvalidRequest, NotFound
 from core.events import Event, ModeChanged, TradingStateChanged
 from core.pipeline import CycleReport, run_cycle
 from core.predictor import Predictor
 from core.services import Services
 from core.settings import RuntimeSettings, SettingsError, apply_overrides
-from core.types import KillScope, OrderStatus, TradingMode, TradingSignal, TradingStatus
+from core.types import (
+    SYMBOL_PATTERN,
+    KillScope,
+    OrderStatus,
+    TradingMode,
+    TradingSignal,
+    TradingStatus,
+)
 from risk.metrics import max_drawdown, period_returns, sharpe
 from risk.trading_state import kill as plan_kill
 from risk.trading_state import resume as plan_resume
-from storage import audit, book, equity, orders, overrides
+from storage import audit, book, equity, messages, orders, overrides
 from storage import predictions as stored_predictions
 from storage.bot_state import load_trading_status, save_trading_status
 from storage.models import Signal
@@ -130,12 +140,15 @@ class Engine:
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(function, *args)
 
-    @property
-    def bus(self):  # type: ignore[no-untyped-def]
-        return self.services.bus
+    def now(self) -> datetime:
+        """The agent's time (simulated in the demo and backtests)."""
+        return self.services.clock.now()
 
     def subscribe(self) -> asyncio.Queue[Event]:
         return self.services.bus.subscribe()
+
+    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
+        self.services.bus.unsubscribe(queue)
 
     # -- reading -------------------------------------------------------------------
 
@@ -345,6 +358,37 @@ class Engine:
 
     async def audit_log(self, limit: int = 200) -> list[audit.AuditEvent]:
         return await self._run(audit.recent, limit)
+
+    async def bars(self, symbol: str, sessions: int = 90) -> pd.DataFrame:
+        """Recent daily bars of a symbol, for charts."""
+        symbol = symbol.upper()
+        if not re.fullmatch(SYMBOL_PATTERN, symbol):
+            raise InvalidRequest(f"{symbol!r} is not a ticker")
+        now = self.services.clock.now()
+        start = now - timedelta(days=int(sessions * 365 / 252) + 10)
+        frames = await self._run(self.services.data.get_bars, [symbol], start, now)
+        frame = frames.get(symbol)
+        if frame is None or frame.empty:
+            raise NotFound(f"no bars for {symbol}")
+        return frame.iloc[-sessions:]
+
+    async def audit(
+        self, actor: str, action: str, details: Mapping[str, Any], origin: str | None = None
+    ) -> None:
+        """Record something a front end refused or noticed (e.g. an unknown user)."""
+        await self._run(
+            lambda: audit.record(
+                actor, action, details, origin=origin, at=self.services.clock.now()
+            )
+        )
+
+    async def remember_message(self, signal_id: str, chat_id: int, message_id: int) -> None:
+        await self._run(
+            messages.remember, signal_id, chat_id, message_id, self.services.clock.now()
+        )
+
+    async def messages_for(self, signal_id: str) -> list[tuple[int, int]]:
+        return await self._run(messages.for_signal, signal_id)
 
     # -- deciding ----------------------------------------------------------------------
 

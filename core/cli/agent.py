@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.app import TelegramFrontEnd
 from core.app import Agent, build_agent, setup_logging
 from core.cli.common import UsageError, parse_symbols, run_guarded
 from core.clock import LiveClock
@@ -52,6 +53,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cycle.set_defaults(handler=handle_cycle)
 
 
+def start_telegram(agent: Agent) -> TelegramFrontEnd | None:
+    """The Telegram front end, when a token is configured (it retries in the background)."""
+    settings = agent.services.settings
+    if settings.env.telegram_bot_token is None:
+        return None
+    front_end = TelegramFrontEnd(settings, agent.engine)
+    front_end.start_in_background()
+    return front_end
+
+
 def _print_event(event) -> None:  # type: ignore[no-untyped-def]
     line = describe(event)
     if line:
@@ -68,6 +79,7 @@ async def _serve(agent: Agent) -> None:
     scheduler = AgentScheduler(agent)
     scheduler.start()
     agent.engine.next_runs = scheduler.next_runs
+    telegram = start_telegram(agent)
     for job, when in sorted(scheduler.next_runs().items()):
         print(f"next {job:<11} {when:%Y-%m-%d %H:%M %Z}")
     stop = asyncio.Event()
@@ -77,8 +89,10 @@ async def _serve(agent: Agent) -> None:
     try:
         await stop.wait()
     finally:
-        print("stopping: scheduler first, then the database")
+        print("stopping: scheduler first, then Telegram, then the database")
         scheduler.shutdown()
+        if telegram is not None:
+            await telegram.stop()
 
 
 def handle_run(args: argparse.Namespace) -> int:
@@ -115,7 +129,7 @@ def handle_demo(args: argparse.Namespace) -> int:
         )
         setup_logging(settings, console=False)
         try:
-            asyncio.run(run_demo(settings, options))
+            asyncio.run(run_demo(settings, options, on_ready=start_telegram))
         except KeyboardInterrupt:
             print("demo stopped")
         finally:

@@ -456,7 +456,10 @@ class FakeAlpacaServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test, or shutting down)
 
             def _dispatch(self, method: str) -> None:
                 parsed = urlparse(self.path)

@@ -12,7 +12,7 @@ from core.types import OrderStatus
 from storage import orders
 from storage.database import close_database
 from storage.models import Order
-from tests.integration.core.conftest import agent_settings, start_agent
+from tests.integration.conftest import agent_settings, start_agent
 
 
 def test_restart_mid_session_loses_nothing(tmp_path: Path, clock: SimulatedClock) -> None:

@@ -1,0 +1,62 @@
+"""Inline keyboards, every button's data signed for the chat it is sent to."""
+
+from __future__ import annotations
+
+import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import CallbackSigner
+from core.types import KillScope, TradingMode
+
+
+def decision(signer: CallbackSigner, signal_id: str, chat_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "✅ Approve", callback_data=signer.sign("a", signal_id, chat_id=chat_id)
+                ),
+                InlineKeyboardButton(
+                    "❌ Reject", callback_data=signer.sign("r", signal_id, chat_id=chat_id)
+                ),
+            ]
+        ]
+    )
+
+
+def modes(signer: CallbackSigner, chat_id: int, current: TradingMode) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ("• " if mode is current else "") + mode.value,
+                    callback_data=signer.sign("m", mode.value, chat_id=chat_id),
+                )
+                for mode in TradingMode
+            ]
+        ]
+    )
+
+
+def kill_confirm(signer: CallbackSigner, chat_id: int) -> InlineKeyboardMarkup:
+    issued = str(int(time.time()))
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "🛑 Stop (halt, cancel orders)",
+                    callback_data=signer.sign("k", KillScope.STOP.value, issued, chat_id=chat_id),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    "🧯 Flatten (also close all positions)",
+                    callback_data=signer.sign(
+                        "k", KillScope.FLATTEN.value, issued, chat_id=chat_id
+                    ),
+                )
+            ],
+            [InlineKeyboardButton("Cancel", callback_data=signer.sign("x", chat_id=chat_id))],
+        ]
+    )

@@ -1,0 +1,253 @@
+"""The Telegram front end against the fake Bot API server, with the agent on the
+simulated market and the paper broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import TelegramFrontEnd
+from bot.callbacks import CallbackSigner
+from core.app import Agent
+from core.clock import SimulatedClock
+from core.settings import Settings
+from core.types import OrderStatus, TradingState
+from storage import audit, book
+from storage.bot_state import load_trading_status
+from storage.database import close_database
+from storage.models import PaperOrder
+from storage.signals import get_signal
+from tests.fakes.telegram_server import FakeTelegramServer, running_fake_telegram
+from tests.integration.conftest import ScriptedPredictor, start_agent
+
+OWNER = 42
+STRANGER = 666
+
+
+def telegram_settings(agent: Agent, telegram: FakeTelegramServer) -> Settings:
+    env = agent.services.settings.env.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(telegram.token),
+            "telegram_allowed_users": (OWNER,),
+            "telegram_base_url": telegram.url,
+        }
+    )
+    return agent.services.settings.model_copy(update={"env": env})
+
+
+@pytest.fixture
+def telegram() -> AsyncIterator[FakeTelegramServer]:
+    with running_fake_telegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def running(tmp_path: Path, clock: SimulatedClock, telegram: FakeTelegramServer):
+    agent, predictor = start_agent(tmp_path / "home", clock, mode="manual")
+    front_end = TelegramFrontEnd(telegram_settings(agent, telegram), agent.engine, max_backoff=0.2)
+    await front_end.start_in_background()
+    try:
+        yield agent, predictor, front_end
+    finally:
+        await front_end.stop()
+        close_database()
+
+
+async def until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def calls(telegram: FakeTelegramServer, method: str, count: int = 1) -> list:  # type: ignore[type-arg]
+    """Wait (without blocking the loop the bot runs on) for `count` calls of `method`."""
+    await until(lambda: len(telegram.calls_to(method)) >= count)
+    return telegram.calls_to(method)
+
+
+def buttons(call) -> list[str]:  # type: ignore[no-untyped-def]
+    markup = call.params["reply_markup"]
+    return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+
+
+def texts(telegram: FakeTelegramServer) -> list[str]:
+    return [str(c.params.get("text", "")) for c in telegram.calls_to("sendMessage")]
+
+
+async def signal_message(agent: Agent, predictor: ScriptedPredictor, telegram, symbol="AAA"):  # type: ignore[no-untyped-def]
+    predictor.probabilities = {symbol: 0.75}
+    before = len(telegram.calls_to("sendPhoto"))
+    await agent.engine.run_cycle()
+    photos = await calls(telegram, "sendPhoto", before + 1)
+    return photos[-1]
+
+
+async def test_signal_arrives_with_a_chart_and_buttons_and_approve_sends_one_order(
+    running, telegram
+) -> None:
+    agent, predictor, _ = running
+    photo = await signal_message(agent, predictor, telegram)
+    assert photo.params["chat_id"] == OWNER
+    assert isinstance(photo.params["photo"], bytes)
+    assert photo.params["photo"][:4] == b"\x89PNG"
+    caption = photo.params["caption"]
+    assert "BUY" in caption and "AAA" in caption and "Stop" in caption and "Expires" in caption
+    approve, reject = buttons(photo)
+    assert all(len(b.encode()) <= 64 for b in (approve, reject))
+    [pending] = await agent.engine.pending_signals()
+
+    message_id = 5000
+    telegram.press_button(OWNER, approve, message_id=message_id, photo=True)
+    await calls(telegram, "editMessageCaption")
+    await until(lambda: get_signal(pending.id).status is OrderStatus.FILLED)
+    assert PaperOrder.select().count() == 1
+    answers = telegram.calls_to("answerCallbackQuery")
+    assert answers[0].params.get("text") == "Approving…"
+    await until(
+        lambda: any(
+            "FILLED by telegram:42" in c.params["caption"]
+            for c in telegram.calls_to("editMessageCaption")
+        )
+    )
+    for edit in telegram.calls_to("editMessageCaption"):
+        assert not edit.params.get("reply_markup"), "the buttons are removed"
+
+    telegram.press_button(OWNER, approve, message_id=message_id, photo=True)  # double tap
+    await until(lambda: len(telegram.calls_to("answerCallbackQuery")) >= 2)
+    assert telegram.calls_to("answerCallbackQuery")[1].params["text"] == "Already filled."
+    assert PaperOrder.select().count() == 1
+
+
+async def test_reject_sends_no_order(running, telegram) -> None:
+    agent, predictor, _ = running
+    photo = await signal_message(agent, predictor, telegram)
+    _, reject = buttons(photo)
+    [pending] = await agent.engine.pending_signals()
+    telegram.press_button(OWNER, reject, message_id=1, photo=True)
+    await until(lambda: get_signal(pending.id).status is OrderStatus.REJECTED)
+    assert PaperOrder.select().count() == 0
+
+
+async def test_forged_data_strangers_and_groups_are_refused_and_audited(running, telegram) -> None:
+    agent, predictor, _ = running
+    photo = await signal_message(agent, predictor, telegram)
+    approve, _ = buttons(photo)
+    [pending] = await agent.engine.pending_signals()
+    forged = CallbackSigner("not the bot's secret").sign("a", pending.id, chat_id=OWNER)
+    telegram.press_button(OWNER, forged, message_id=1, photo=True)
+    telegram.press_button(STRANGER, approve, message_id=1, chat_id=STRANGER, photo=True)
+    telegram.press_button(
+        OWNER, approve, message_id=1, chat_id=-100123, chat_type="group", photo=True
+    )
+    telegram.send_command(STRANGER, "/status")
+    await until(lambda: len(audit.recent(action_prefix="telegram.")) >= 4)
+    actions = sorted(e.action for e in audit.recent(action_prefix="telegram."))
+    assert actions == [
+        "telegram.forged_callback",
+        "telegram.refused",
+        "telegram.refused",
+        "telegram.refused",
+    ]
+    assert get_signal(pending.id).status is OrderStatus.PENDING
+    assert PaperOrder.select().count() == 0
+    stranger_replies = [
+        c for c in telegram.calls_to("sendMessage") if c.params["chat_id"] == STRANGER
+    ]
+    assert [c.params["text"] for c in stranger_replies] == ["This is a private bot."]
+
+
+async def test_an_expired_signal_button_says_expired(running, telegram, clock) -> None:
+    agent, predictor, _ = running
+    photo = await signal_message(agent, predictor, telegram)
+    approve, _ = buttons(photo)
+    [pending] = await agent.engine.pending_signals()
+    clock.advance(__import__("datetime").timedelta(minutes=20))
+    telegram.press_button(OWNER, approve, message_id=1, photo=True)
+    await until(lambda: get_signal(pending.id).status is OrderStatus.EXPIRED)
+    await calls(telegram, "editMessageCaption")
+    assert any(
+        "expired" in (c.params.get("caption") or "").lower()
+        for c in telegram.calls_to("editMessageCaption")
+    )
+    assert PaperOrder.select().count() == 0
+
+
+async def test_kill_confirm_stop_then_flatten_then_resume(running, telegram) -> None:
+    agent, predictor, _ = running
+    await agent.engine.set_mode("auto", "system")
+    predictor.probabilities = {"AAA": 0.95}
+    await agent.engine.run_cycle()
+    assert book.open_position("AAA") is not None
+    telegram.send_command(OWNER, "/kill")
+    prompt = await calls(telegram, "sendMessage", 1)
+    await until(
+        lambda: any(
+            "reply_markup" in c.params and "Stop trading" in c.params["text"]
+            for c in telegram.calls_to("sendMessage")
+        )
+    )
+    kill_prompt = next(
+        c for c in telegram.calls_to("sendMessage") if "Stop trading" in c.params["text"]
+    )
+    stop, flatten, _cancel = buttons(kill_prompt)
+    telegram.press_button(OWNER, stop, message_id=2)
+    await until(lambda: load_trading_status().state is TradingState.HALTED)
+    assert book.open_position("AAA") is not None
+    telegram.press_button(OWNER, flatten, message_id=2)
+    await until(lambda: book.open_position("AAA") is None)
+    telegram.send_command(OWNER, "/resume")
+    await until(lambda: load_trading_status().state is TradingState.ACTIVE)
+    assert load_trading_status().changed_by == "telegram:42"
+    assert prompt
+
+
+async def test_mode_set_status_and_usage_errors(running, telegram) -> None:
+    agent, _, _ = running
+    telegram.send_command(OWNER, "/mode hybrid")
+    telegram.send_command(OWNER, "/mode banana")
+    telegram.send_command(OWNER, "/set risk_per_trade 0.5")
+    telegram.send_command(OWNER, "/status")
+    telegram.send_command(OWNER, "/frobnicate")
+    await until(
+        lambda: (
+            "Unknown command. /help lists them." in texts(telegram)
+            and any(t.startswith("Mode:") for t in texts(telegram))
+        )
+    )
+    replies = texts(telegram)
+    assert "Mode set to hybrid." in replies
+    assert "Usage: /mode [auto|manual|hybrid]" in replies
+    assert any(
+        "Not changed" in r and "risk_per_trade = '0.5'" in r and "less than or equal to 0.05" in r
+        for r in replies
+    )
+    status = await agent.engine.status()
+    status_text = next(r for r in replies if r.startswith("Mode:"))
+    assert f"${status.equity:,.2f}" in status_text
+    assert "Trading: ACTIVE" in status_text
+    assert "Unknown command. /help lists them." in replies
+    assert agent.engine.settings().risk_per_trade == 0.02
+
+
+async def test_telegram_outage_at_start_does_not_stop_trading(tmp_path, clock, telegram) -> None:
+    agent, predictor = start_agent(tmp_path / "home", clock, mode="auto")
+    telegram.fail_next("drop", times=4)
+    front_end = TelegramFrontEnd(telegram_settings(agent, telegram), agent.engine, max_backoff=0.2)
+    task = front_end.start_in_background()
+    try:
+        predictor.probabilities = {"AAA": 0.95}
+        report = await agent.engine.run_cycle()
+        assert report.outcomes[0].action == "executed"
+        await asyncio.wait_for(task, timeout=15)
+        assert agent.engine.telegram_connected is True
+        assert telegram.calls_to("setMyCommands")
+    finally:
+        await front_end.stop()
+        close_database()

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.approval import Decision
-from core.engine import ModelReport, PnlReport, PositionView, StatusReport, Trade
+from core.engine import Decision, ModelReport, PnlReport, PositionView, StatusReport, Trade
 from core.settings import RuntimeSettings
 from core.types import TradingSignal
 

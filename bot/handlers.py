@@ -21,7 +21,7 @@ from bot.auth import actor_of, origin_of
 from bot.callbacks import ForgedCallback
 from bot.charts import price_chart
 from bot.context import KILL_CONFIRM_SECONDS, BotContext, bot_context
-from core.errors import EngineError
+from core.engine import EngineError
 from core.types import OrderStatus, TradingMode
 
 log = logging.getLogger(__name__)

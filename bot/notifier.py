@@ -21,7 +21,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from bot import formatting, keyboards
 from bot.charts import price_chart
 from bot.context import BotContext
-from core.errors import EngineError
+from core.engine import EngineError
 from core.events import (
     Alert,
     DailySummary,

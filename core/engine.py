@@ -19,7 +19,8 @@ import pandas as pd
 
 from core import approval, watch
 from core.account import account_view
-from core.errors import InvalidRequest, NotFound
+from core.approval import Decision
+from core.errors import AlreadyDecided, EngineError, InvalidRequest, NotFound, SignalExpiredError
 from core.events import Event, ModeChanged, TradingStateChanged
 from core.pipeline import CycleReport, run_cycle
 from core.predictor import Predictor
@@ -41,6 +42,23 @@ from storage import predictions as stored_predictions
 from storage.bot_state import load_trading_status, save_trading_status
 from storage.models import Signal
 from storage.signals import to_domain
+
+# Front ends import the Engine's vocabulary from here (DESIGN §1: core.engine + base).
+__all__ = [
+    "AlreadyDecided",
+    "Decision",
+    "Engine",
+    "EngineError",
+    "EquityPoint",
+    "InvalidRequest",
+    "ModelReport",
+    "NotFound",
+    "PnlReport",
+    "PositionView",
+    "SignalExpiredError",
+    "StatusReport",
+    "Trade",
+]
 
 T = TypeVar("T")
 PnlPeriod = Literal["today", "week", "month", "all"]

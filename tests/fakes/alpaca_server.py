@@ -17,6 +17,7 @@ Every request is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -456,10 +457,9 @@ class FakeAlpacaServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                # The client may have given up (a timeout test, or shutting down).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a timeout test, or shutting down)
 
             def _dispatch(self, method: str) -> None:
                 parsed = urlparse(self.path)

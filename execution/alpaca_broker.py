@@ -29,7 +29,7 @@ from alpaca.trading.requests import (
     StopOrderRequest,
 )
 
-from core.data.http import RateLimiter, backoff_delays, configure_alpaca_client
+from core.data.http import RateLimiter, call_with_retries, configure_alpaca_client
 from core.types import OrderSide, OrderStatus, OrderType
 from execution.broker import (
     AuthenticationFailed,
@@ -161,25 +161,31 @@ class AlpacaBroker:
 
     def _read(self, what: str, function: Callable[..., T], *args: Any) -> T:
         """A read: retried with backoff on rate limits, 5xx, timeouts, resets."""
-        delays = backoff_delays(self._retries)
-        while True:
-            self._limiter.acquire()
-            try:
-                return function(*args)
-            except APIError as error:
+
+        def retryable(error: Exception) -> str | None:
+            if isinstance(error, APIError):
                 domain = classify(error)
                 if not isinstance(domain, BrokerUnavailable):
                     raise domain from error
-                problem = str(domain)
-            except (requests.Timeout, requests.ConnectionError) as error:
-                problem = f"{type(error).__name__} on {what}"
-            except requests.exceptions.JSONDecodeError as error:
-                problem = f"unreadable answer to {what}: {error}"
-            delay = next(delays, None)
-            if delay is None:
-                raise BrokerUnavailable(f"Alpaca: {what} failed after retries ({problem})")
-            log.warning("alpaca read retry", extra={"what": what, "delay_s": delay})
-            self._sleep(delay)
+                return str(domain)
+            if isinstance(error, requests.exceptions.JSONDecodeError):
+                return f"unreadable answer to {what}: {error}"
+            if isinstance(error, requests.Timeout | requests.ConnectionError):
+                return f"{type(error).__name__} on {what}"
+            return None
+
+        return call_with_retries(
+            what,
+            function,
+            *args,
+            limiter=self._limiter,
+            retries=self._retries,
+            sleep=self._sleep,
+            retryable=retryable,
+            exhausted=lambda problem: BrokerUnavailable(
+                f"Alpaca: {what} failed after retries ({problem})"
+            ),
+        )
 
     # -- reads ---------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from alpaca.data.requests import StockBarsRequest, StockLatestTradeRequest
 from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 
 from core.data.bars import Timeframe, clip_range, empty_bars, normalize_bars
-from core.data.http import RateLimiter, backoff_delays, configure_alpaca_client
+from core.data.http import RateLimiter, call_with_retries, configure_alpaca_client
 from core.data.provider import MarketDataError, ProviderUnavailable
 
 log = logging.getLogger(__name__)
@@ -67,33 +67,33 @@ class AlpacaDataProvider:
         self._sleep = sleep
 
     def _call(self, what: str, function: Callable[..., T], *args: Any) -> T:
-        delays = backoff_delays(self._retries)
-        while True:
-            self._limiter.acquire()
-            try:
-                return function(*args)
-            except APIError as error:
-                status = error.status_code
-                if status not in _RETRY_STATUS:
+        def retryable(error: Exception) -> str | None:
+            if isinstance(error, APIError):
+                if error.status_code not in _RETRY_STATUS:
                     raise MarketDataError(
-                        f"Alpaca refused {what}: HTTP {status}: {error}"
+                        f"Alpaca refused {what}: HTTP {error.status_code}: {error}"
                     ) from error
-                problem = f"HTTP {status}"
-            except (requests.Timeout, requests.ConnectionError) as error:
-                problem = type(error).__name__
-            except requests.exceptions.JSONDecodeError as error:  # malformed JSON
+                return f"HTTP {error.status_code}"
+            if isinstance(error, requests.exceptions.JSONDecodeError):
                 raise ProviderUnavailable(
                     f"Alpaca sent an unreadable answer to {what}: {error}"
                 ) from error
-            delay = next(delays, None)
-            if delay is None:
-                raise ProviderUnavailable(
-                    f"Alpaca did not answer {what} ({problem}); retries exhausted"
-                )
-            log.warning(
-                "alpaca data retry", extra={"what": what, "problem": problem, "delay_s": delay}
-            )
-            self._sleep(delay)
+            if isinstance(error, requests.Timeout | requests.ConnectionError):
+                return type(error).__name__
+            return None
+
+        return call_with_retries(
+            what,
+            function,
+            *args,
+            limiter=self._limiter,
+            retries=self._retries,
+            sleep=self._sleep,
+            retryable=retryable,
+            exhausted=lambda problem: ProviderUnavailable(
+                f"Alpaca did not answer {what} ({problem}); retries exhausted"
+            ),
+        )
 
     def get_bars(
         self,

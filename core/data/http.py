@@ -9,16 +9,19 @@ never is (execution decides that).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from requests import PreparedRequest, Response, Session
 from requests.adapters import HTTPAdapter
 
 ALPACA_REQUESTS_PER_MINUTE = 200
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class TimeoutAdapter(HTTPAdapter):
@@ -89,3 +92,35 @@ def backoff_delays(
     for _ in range(attempts):
         yield min(delay, cap)
         delay *= factor
+
+
+def call_with_retries(
+    what: str,
+    function: Callable[..., T],
+    *args: Any,
+    limiter: RateLimiter,
+    retries: int,
+    sleep: Callable[[float], None],
+    retryable: Callable[[Exception], str | None],
+    exhausted: Callable[[str], Exception],
+) -> T:
+    """Call `function` (a read) within the rate limit, retrying with backoff.
+
+    `retryable(error)` says why an error is worth retrying, returns None to let it
+    propagate, or raises the caller's own error instead. When the retries run out,
+    `exhausted(problem)` is raised.
+    """
+    delays = backoff_delays(retries)
+    while True:
+        limiter.acquire()
+        try:
+            return function(*args)
+        except Exception as error:
+            problem = retryable(error)
+            if problem is None:
+                raise
+        delay = next(delays, None)
+        if delay is None:
+            raise exhausted(problem)
+        log.warning("read retry", extra={"what": what, "problem": problem, "delay_s": delay})
+        sleep(delay)

@@ -21,13 +21,13 @@ from bot.auth import actor_of, origin_of
 from bot.callbacks import ForgedCallback
 from bot.charts import price_chart
 from bot.context import KILL_CONFIRM_SECONDS, BotContext, bot_context
-from core.engine import EngineError
+from core.engine import EngineError, PnlPeriod
 from core.types import OrderStatus, TradingMode
 
 log = logging.getLogger(__name__)
 
 NEUTRAL_REFUSAL = "This is a private bot."
-PNL_PERIODS = ("today", "week", "month", "all")
+PNL_PERIODS: dict[str, PnlPeriod] = {p: p for p in ("today", "week", "month", "all")}
 
 
 async def _guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> BotContext | None:
@@ -90,11 +90,12 @@ async def signals(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def pnl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not (ctx := await _guard(update, context)):
         return
-    period = (context.args or ["today"])[0].lower()
-    if period not in PNL_PERIODS or len(context.args or []) > 1:
+    asked = (context.args or ["today"])[0].lower()
+    period = PNL_PERIODS.get(asked)
+    if period is None or len(context.args or []) > 1:
         await _reply(update, "Usage: /pnl [today|week|month|all]")
         return
-    await _reply(update, formatting.pnl(await ctx.engine.pnl(period)))  # type: ignore[arg-type]
+    await _reply(update, formatting.pnl(await ctx.engine.pnl(period)))
 
 
 async def mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,7 +3,7 @@ the journal (one place, so the pipeline, approvals and the watch agree)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from core.calendar import ExchangeCalendar
 from core.types import OrderSide
@@ -60,12 +60,12 @@ def account_view(
     )
 
 
-def day_trades(sessions: list) -> list:
+def day_trades(sessions: list[date]) -> list[date]:
     """Sessions (among `sessions`) with a sell of a position bought the same session."""
     if not sessions:
         return []
     start = datetime.combine(sessions[0], time(), tzinfo=UTC)
-    bought: dict[tuple, bool] = {}
+    bought: dict[tuple[str, date], bool] = {}
     trades = []
     for fill in Fill.select().where(Fill.filled_at >= start).order_by(Fill.filled_at):
         key = (fill.symbol, session_of(fill.filled_at))

@@ -9,6 +9,7 @@ pass in here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -90,7 +91,9 @@ def build_broker(
     )
 
 
-def market_open_check(broker: Broker, calendar: ExchangeCalendar, clock: Clock):  # type: ignore[no-untyped-def]
+def market_open_check(
+    broker: Broker, calendar: ExchangeCalendar, clock: Clock
+) -> Callable[[], bool]:
     """Ask the broker's clock when it has a real one (Alpaca), else the calendar."""
     if isinstance(broker, AlpacaBroker):
 

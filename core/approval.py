@@ -34,7 +34,7 @@ class Decision:
     order: OrderOutcome | None = None
 
 
-def _load(signal_id: str) -> TradingSignal:
+def load_signal(signal_id: str) -> TradingSignal:
     try:
         return get_signal(signal_id)
     except SignalNotFound as error:
@@ -42,7 +42,7 @@ def _load(signal_id: str) -> TradingSignal:
 
 
 def _refuse_lost_race(services: Services, signal_id: str, now: datetime) -> None:
-    current = _load(signal_id)
+    current = load_signal(signal_id)
     if current.status is OrderStatus.PENDING and current.expires_at <= now:
         expire(services, current, now)
         raise SignalExpiredError(
@@ -62,7 +62,7 @@ def expire(services: Services, signal: TradingSignal, now: datetime) -> bool:
 
 def approve(services: Services, signal_id: str, actor: str, origin: str | None = None) -> Decision:
     now = services.clock.now()
-    signal = _load(signal_id)
+    signal = load_signal(signal_id)
     if not transition(
         signal_id, OrderStatus.PENDING, OrderStatus.APPROVED, actor, now=now, origin=origin
     ):
@@ -77,7 +77,7 @@ def approve(services: Services, signal_id: str, actor: str, origin: str | None =
 
 def reject(services: Services, signal_id: str, actor: str, origin: str | None = None) -> Decision:
     now = services.clock.now()
-    signal = _load(signal_id)
+    signal = load_signal(signal_id)
     if not transition(
         signal_id, OrderStatus.PENDING, OrderStatus.REJECTED, actor, now=now, origin=origin
     ):
@@ -157,7 +157,7 @@ def execute(services: Services, signal: TradingSignal) -> Decision:
             book.set_stops(
                 signal.symbol, initial_stop=stop, stop_price=stop, highest_price=fill, now=now
             )
-    status = _load(signal.id).status
+    status = load_signal(signal.id).status
     text = {
         OrderStatus.FILLED: f"{side.value} {outcome.filled_quantity:g} {signal.symbol} filled at "
         f"{outcome.filled_avg_price or 0:.2f}",

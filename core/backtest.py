@@ -32,6 +32,7 @@ import pandas as pd
 import talib
 
 from core import approval, watch
+from core.app import build_broker
 from core.calendar import ExchangeCalendar, get_calendar
 from core.clock import SimulatedClock
 from core.data.replay import ReplayMarket
@@ -170,14 +171,14 @@ def _services(
     runtime: RuntimeSettings,
 ) -> Services:
     market = ReplayMarket(history, clock=clock, calendar=calendar, name="replay")
-    broker_settings = settings.trading.broker
-    broker = PaperBroker(
-        market=market,
+    paper = settings.trading.model_copy(
+        update={"broker": settings.trading.broker.model_copy(update={"kind": "paper"})}
+    )
+    broker = build_broker(
+        settings.model_copy(update={"trading": paper}),
         clock=clock,
         calendar=calendar,
-        starting_cash=settings.trading.initial_capital,
-        slippage_bps=broker_settings.slippage_bps,
-        commission_per_share=broker_settings.commission_per_share,
+        market=market,
         fill_policy="next_open",
     )
     bus = EventBus(history=50)
@@ -249,9 +250,10 @@ def _replay(
     walk: WalkForwardPredictor | None,
     progress: Progress | None,
 ) -> None:
-    clock: SimulatedClock = services.clock  # type: ignore[assignment]
+    clock, broker = services.clock, services.broker
+    if not isinstance(clock, SimulatedClock) or not isinstance(broker, PaperBroker):
+        raise TypeError("a replay needs a simulated clock and the paper broker")
     calendar = services.calendar
-    broker: PaperBroker = services.broker  # type: ignore[assignment]
     for number, day in enumerate(sessions):
         stamp = pd.Timestamp(day, tz=UTC)
         clock.set(calendar.session_open(day))

@@ -25,7 +25,9 @@ from core import watch
 from core.app import Agent, build_agent
 from core.calendar import get_calendar
 from core.clock import SimulatedClock
+from core.console import describe
 from core.data.simulated import SimulatedMarket
+from core.events import Event
 from core.settings import Settings
 from execution.paper import PaperBroker
 from ml.registry import save_run, set_current
@@ -161,9 +163,8 @@ async def run_demo(
         f"replaying {len(days)} sessions from {days[0]}, "
         f"{options.seconds_per_session:g} s each; Ctrl-C stops"
     )
-    from core.console import describe
 
-    def show(event) -> None:  # type: ignore[no-untyped-def]
+    def show(event: Event) -> None:
         line = describe(event)
         if line:
             printer(f"{clock.now():%Y-%m-%d %H:%M} {line}")

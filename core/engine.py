@@ -17,8 +17,7 @@ from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
-from core import approval, watch
-from core.account import account_view
+from core import approval
 from core.approval import Decision
 from core.errors import AlreadyDecided, EngineError, InvalidRequest, NotFound, SignalExpiredError
 from core.events import Event, ModeChanged, TradingStateChanged
@@ -34,12 +33,13 @@ from core.types import (
     TradingSignal,
     TradingStatus,
 )
+from risk.daily_loss import session_of
 from risk.metrics import max_drawdown, period_returns, sharpe
 from risk.trading_state import kill as plan_kill
 from risk.trading_state import resume as plan_resume
 from storage import audit, book, equity, messages, orders, overrides
 from storage import predictions as stored_predictions
-from storage.bot_state import load_trading_status, save_trading_status
+from storage.bot_state import load_session_start, load_trading_status, save_trading_status
 from storage.models import Signal
 from storage.signals import to_domain
 
@@ -53,6 +53,7 @@ __all__ = [
     "InvalidRequest",
     "ModelReport",
     "NotFound",
+    "PnlPeriod",
     "PnlReport",
     "PositionView",
     "SignalExpiredError",
@@ -174,7 +175,7 @@ class Engine:
         s = self.services
         account = s.broker.get_account()
         held = book.open_positions()
-        stored = watch.load_session_start()
+        stored = load_session_start()
         start = stored[1] if stored else account.equity
         pending = Signal.select().where(Signal.status == OrderStatus.PENDING.value).count()
         _, run_id = s.models.current()
@@ -265,11 +266,11 @@ class Engine:
         return await self._run(self._history, limit, symbol, status, mode, since)
 
     async def signal(self, signal_id: str) -> TradingSignal:
-        return await self._run(approval._load, signal_id)
+        return await self._run(approval.load_signal, signal_id)
 
     def _period_start(self, period: PnlPeriod) -> datetime | None:
         now = self.services.clock.now()
-        today = watch.session_of(now)
+        today = session_of(now)
         starts = {
             "today": today,
             "week": today - timedelta(days=today.weekday()),
@@ -285,7 +286,7 @@ class Engine:
         start = self._period_start(period)
         account = self.services.broker.get_account()
         if period == "today":
-            stored = watch.load_session_start()
+            stored = load_session_start()
             start_equity = stored[1] if stored else account.equity
         else:
             before = equity.latest_before(start) if start else None
@@ -298,11 +299,7 @@ class Engine:
                 else self.services.settings.trading.initial_capital
             )
         fills = orders.fills_since(start or datetime(1970, 1, 1, tzinfo=UTC))
-        realized = sum(
-            p.realized_pnl
-            for p in book.Position.select()
-            if start is None or (p.closed_at or p.updated_at) >= start
-        )
+        realized = book.realized_since(start)
         pnl = account.equity - start_equity
         return PnlReport(
             period=period,
@@ -477,11 +474,7 @@ class Engine:
             updated = apply_overrides(self.services.runtime.get(), parsed)
         except SettingsError as error:
             raise InvalidRequest(str(error)) from error
-        stored = {key: getattr(updated, key) for key in parsed}
-        stored = {
-            k: (list(v) if isinstance(v, tuple) else v.value if hasattr(v, "value") else v)
-            for k, v in stored.items()
-        }
+        stored = updated.model_dump(mode="json", include=set(parsed))
         overrides.save_overrides(stored, actor, origin=origin, now=self.services.clock.now())
         self.services.runtime.set(updated)
         return updated
@@ -497,8 +490,5 @@ class Engine:
         return run_cycle(self.services, self.predictor)
 
     async def run_cycle(self, actor: str = "system") -> CycleReport:
-        audit.record(actor, "cycle.run", {}, at=self.services.clock.now())
+        await self.audit(actor, "cycle.run", {})
         return await self._run(self.run_cycle_now)
-
-    def account_view(self):  # type: ignore[no-untyped-def]
-        return account_view(self.services.broker, self.services.calendar, self.services.clock.now())

@@ -73,6 +73,14 @@ def apply_fill(
         return realised
 
 
+def realized_since(start: datetime | None) -> float:
+    """Realised P&L of positions closed (or changed) since `start`; all when None."""
+    query = Position.select()
+    if start is not None:
+        query = query.where(Position.updated_at >= start)
+    return sum(p.realized_pnl for p in query)
+
+
 def set_stops(
     symbol: str,
     *,

@@ -15,6 +15,7 @@ from core.cli.common import UsageError, parse_symbols, run_guarded
 from core.clock import LiveClock
 from core.console import describe
 from core.demo import DEMO_SYMBOLS, DemoOptions, run_demo
+from core.events import Event
 from core.scheduler import AgentScheduler
 from core.settings import Settings
 from storage.database import close_database
@@ -63,7 +64,7 @@ def start_telegram(agent: Agent) -> TelegramFrontEnd | None:
     return front_end
 
 
-def _print_event(event) -> None:  # type: ignore[no-untyped-def]
+def _print_event(event: Event) -> None:
     line = describe(event)
     if line:
         print(line, flush=True)

@@ -176,4 +176,6 @@ def build_agent(
     predictor = LivePredictor(
         data=market, calendar=calendar, models=models, lookback=ml.lookback, horizon=ml.horizon
     )
-    return Agent(engine=Engine(services, predictor), services=services)
+    engine = Engine(services, predictor)
+    engine.backtests.fail_interrupted()
+    return Agent(engine=engine, services=services)

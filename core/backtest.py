@@ -37,6 +37,7 @@ from core.calendar import ExchangeCalendar, get_calendar
 from core.clock import SimulatedClock
 from core.data.replay import ReplayMarket
 from core.events import EventBus
+from core.performance import buy_and_hold
 from core.pipeline import run_cycle
 from core.predictor import PrecomputedPredictor, PredictionBatch, Predictor
 from core.services import ModelHolder, RuntimeHolder, Services
@@ -377,17 +378,6 @@ def performance(values: Sequence[float], sessions: int) -> dict[str, float | Non
         "sortino": sortino(returns),
         "max_drawdown": max_drawdown(values),
     }
-
-
-def buy_and_hold(
-    history: Mapping[str, pd.DataFrame], sessions: list[date], capital: float
-) -> pd.Series:
-    """Equal-weight buy and hold of the same symbols, bought at the first close."""
-    index = pd.DatetimeIndex([pd.Timestamp(d, tz=UTC) for d in sessions])
-    closes = pd.DataFrame({s: f["close"].reindex(index).ffill() for s, f in history.items()})
-    first = closes.bfill().iloc[0]
-    shares = (capital / len(closes.columns)) / first
-    return (closes.ffill().bfill() * shares).sum(axis=1)
 
 
 def _collect(

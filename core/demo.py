@@ -31,7 +31,7 @@ from core.events import Event
 from core.settings import Settings
 from execution.paper import PaperBroker
 from ml.registry import save_run, set_current
-from ml.training import train_run
+from ml.training import WalkForwardConfig, train_run
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ def train_quick_model(
             models,
             lookback=settings.trading.ml.lookback,
             horizon=settings.trading.ml.horizon,
-            evaluation=None,
+            # A short walk-forward, so the Models page has out-of-sample figures to show.
+            evaluation=WalkForwardConfig(test_size=63, min_train=252, max_folds=2),
             on_progress=lambda stage, model, status: (
                 bar.set_postfix_str(f"{model}: {status}"),
                 bar.update(1),

@@ -9,6 +9,7 @@ show a person. Rules — validation, audit, re-checks — live here once. Blocki
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,8 +20,11 @@ import pandas as pd
 
 from core import approval
 from core.approval import Decision
+from core.backtest_jobs import BacktestJobs, BacktestRequest, BacktestRunView
+from core.clock import LiveClock
 from core.errors import AlreadyDecided, EngineError, InvalidRequest, NotFound, SignalExpiredError
 from core.events import Event, ModeChanged, TradingStateChanged
+from core.performance import PerformanceSeries, performance_series
 from core.pipeline import CycleReport, run_cycle
 from core.predictor import Predictor
 from core.services import Services
@@ -46,6 +50,8 @@ from storage.signals import to_domain
 # Front ends import the Engine's vocabulary from here (DESIGN §1: core.engine + base).
 __all__ = [
     "AlreadyDecided",
+    "BacktestRequest",
+    "BacktestRunView",
     "Decision",
     "Engine",
     "EngineError",
@@ -53,6 +59,7 @@ __all__ = [
     "InvalidRequest",
     "ModelReport",
     "NotFound",
+    "PerformanceSeries",
     "PnlPeriod",
     "PnlReport",
     "PositionView",
@@ -62,6 +69,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 PnlPeriod = Literal["today", "week", "month", "all"]
 
 
@@ -155,6 +163,8 @@ class Engine:
         """Set by the scheduler: the next time of each job."""
         self.telegram_connected: bool | None = None
         """Set by the Telegram front end; None when it is not configured."""
+        # Backtests run on real dates (a demo's simulated clock is not "today").
+        self.backtests = BacktestJobs(services.settings, LiveClock())
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(function, *args)
@@ -352,6 +362,25 @@ class Engine:
     async def performance(self) -> dict[str, float | None]:
         return await self._run(self._performance)
 
+    def _performance_series(self) -> PerformanceSeries:
+        closing: dict[date, tuple[float, float]] = {}
+        for row in equity.curve():
+            closing[session_of(row.timestamp)] = (row.equity, row.daily_pnl)  # last one wins
+        days = sorted(closing)
+        history: dict[str, pd.DataFrame] = {}
+        if days:
+            symbols = list(self.services.runtime.get().symbols)
+            start = datetime.combine(days[0] - timedelta(days=7), time(), tzinfo=UTC)
+            try:
+                history = self.services.data.get_bars(symbols, start, self.services.clock.now())
+            except Exception as error:  # the chart still shows equity without a benchmark
+                log.warning("benchmark prices unavailable", extra={"error": str(error)})
+        return performance_series([(d, *closing[d]) for d in days], history)
+
+    async def performance_series(self) -> PerformanceSeries:
+        """Equity per session beside buy-and-hold of the traded symbols, drawdown, P&L."""
+        return await self._run(self._performance_series)
+
     def _model_report(self) -> ModelReport:
         models = self.services.models
         scored = stored_predictions.scored()
@@ -473,7 +502,7 @@ class Engine:
         try:
             updated = apply_overrides(self.services.runtime.get(), parsed)
         except SettingsError as error:
-            raise InvalidRequest(str(error)) from error
+            raise InvalidRequest(str(error), error.fields) from error
         stored = updated.model_dump(mode="json", include=set(parsed))
         overrides.save_overrides(stored, actor, origin=origin, now=self.services.clock.now())
         self.services.runtime.set(updated)
@@ -489,6 +518,25 @@ class Engine:
     def run_cycle_now(self) -> CycleReport:
         return run_cycle(self.services, self.predictor)
 
-    async def run_cycle(self, actor: str = "system") -> CycleReport:
-        await self.audit(actor, "cycle.run", {})
+    async def run_cycle(self, actor: str = "system", origin: str | None = None) -> CycleReport:
+        await self.audit(actor, "cycle.run", {}, origin)
         return await self._run(self.run_cycle_now)
+
+    # -- backtests -----------------------------------------------------------------------
+
+    async def start_backtest(
+        self, request: BacktestRequest, actor: str, origin: str | None = None
+    ) -> str:
+        run_id = await self.backtests.start(request, actor)
+        await self.audit(actor, "backtest.start", {"run_id": run_id, **request.to_json()}, origin)
+        return run_id
+
+    async def backtest_runs(self, limit: int = 20) -> list[BacktestRunView]:
+        return await self.backtests.recent(limit)
+
+    async def backtest_run(self, run_id: str) -> BacktestRunView:
+        return await self.backtests.get(run_id)
+
+    async def shutdown(self) -> None:
+        """Stop work the Engine started itself (backtests); the owner stops the rest."""
+        await self.backtests.stop()

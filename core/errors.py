@@ -3,6 +3,8 @@ the front end shows it and changes nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class EngineError(Exception):
     """A request cannot be done; the message says why."""
@@ -21,4 +23,11 @@ class SignalExpiredError(EngineError):
 
 
 class InvalidRequest(EngineError):
-    """A value a person typed is not allowed (the message names it and the rule)."""
+    """A value a person typed is not allowed (the message names it and the rule).
+
+    `fields` maps each refused field to its reason, for forms that show errors inline.
+    """
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields: dict[str, str] = dict(fields or {})

@@ -43,7 +43,13 @@ class SettingsError(ValueError):
 
     The system reacts by refusing the value: at start-up it stops with this message,
     at run time the old value stays and the person who asked is shown the message.
+    `fields` maps each refused key to its reason, so a form can show it beside the
+    field; a rule across fields (thresholds in order) is under "(settings)".
     """
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields: dict[str, str] = dict(fields or {})
 
 
 def describe_validation_error(error: ValidationError, source: str, prefix: str = "") -> str:
@@ -131,12 +137,19 @@ def apply_overrides(base: RuntimeSettings, overrides: Mapping[str, Any]) -> Runt
     unknown = sorted(set(overrides) - set(RuntimeSettings.model_fields))
     if unknown:
         allowed = ", ".join(sorted(RuntimeSettings.model_fields))
-        raise SettingsError(f"unknown setting {unknown[0]!r}; settings are: {allowed}")
+        raise SettingsError(
+            f"unknown setting {unknown[0]!r}; settings are: {allowed}",
+            {key: "unknown setting" for key in unknown},
+        )
     merged = {**base.model_dump(), **overrides}
     try:
         return RuntimeSettings.model_validate(merged)
     except ValidationError as error:
-        raise SettingsError(describe_validation_error(error, "setting")) from error
+        fields = {
+            (str(item["loc"][0]) if item["loc"] else "(settings)"): item["msg"]
+            for item in error.errors()
+        }
+        raise SettingsError(describe_validation_error(error, "setting"), fields) from error
 
 
 # ---------------------------------------------------------------------------

@@ -55,20 +55,38 @@ def classification_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float | in
     }
 
 
+def reliability_bins(
+    y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS, min_count: int = 20
+) -> list[dict[str, float]]:
+    """Per equal-width forecast bin: mean forecast, observed frequency of up, count.
+    Bins with fewer than `min_count` samples are left out: such a point is noise."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1], right=True), 0, bins - 1)
+    out = []
+    for b in range(bins):
+        mask = which == b
+        if mask.sum() >= min_count:
+            out.append(
+                {
+                    "forecast": float(p[mask].mean()),
+                    "observed": float(y[mask].mean()),
+                    "n": int(mask.sum()),
+                }
+            )
+    return out
+
+
 def reliability_diagram(path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Path:
     """Forecast vs observed frequency per bin, one line per model; the diagonal is ideal."""
     fig, ax = plt.subplots(figsize=(6, 6))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
-    edges = np.linspace(0.0, 1.0, ECE_BINS + 1)
     for name, (y, p) in curves.items():
-        which = np.clip(np.digitize(p, edges[1:-1], right=True), 0, ECE_BINS - 1)
-        xs, ys = [], []
-        for b in range(ECE_BINS):
-            mask = which == b
-            if mask.sum() >= 20:  # a point from a handful of samples is noise
-                xs.append(p[mask].mean())
-                ys.append(y[mask].mean())
-        ax.plot(xs, ys, marker="o", label=name)
+        points = reliability_bins(y, p)
+        ax.plot(
+            [b["forecast"] for b in points], [b["observed"] for b in points], marker="o", label=name
+        )
     ax.set(
         xlabel="forecast probability of up",
         ylabel="observed frequency of up",
@@ -83,8 +101,12 @@ def reliability_diagram(path: Path, curves: Mapping[str, tuple[np.ndarray, np.nd
     return path
 
 
+def top_features(importance: Mapping[str, float], top: int = 20) -> list[tuple[str, float]]:
+    return sorted(importance.items(), key=lambda kv: kv[1], reverse=True)[:top]
+
+
 def feature_importance_plot(path: Path, importance: Mapping[str, float], top: int = 20) -> Path:
-    items = sorted(importance.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    items = top_features(importance, top)
     fig, ax = plt.subplots(figsize=(7, 6))
     ax.barh([k for k, _ in reversed(items)], [v for _, v in reversed(items)])
     ax.set(xlabel="LightGBM gain", title="Feature importance")

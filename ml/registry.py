@@ -76,6 +76,8 @@ def build_manifest(
     horizon: int,
     metrics: Mapping[str, Any],
     folds: list[dict[str, Any]],
+    reliability: Mapping[str, Any] | None = None,
+    importance: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     starts = [f.index[0] for f in bars.values() if len(f)]
     ends = [f.index[-1] for f in bars.values() if len(f)]
@@ -97,6 +99,8 @@ def build_manifest(
         "holdout_log_loss": ensemble.holdout_losses,
         "oos_metrics": dict(metrics),
         "folds": folds,
+        "reliability": dict(reliability or {}),
+        "feature_importance": dict(importance or {}),
         "libraries": library_versions(),
     }
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ml.calibration import PlattCalibrator
 from ml.dataset import Samples, build_samples
 from ml.ensemble import Ensemble
-from ml.evaluation import classification_metrics
+from ml.evaluation import classification_metrics, reliability_bins, top_features
 from ml.models import create_models
 from ml.models.gbm import GbmModel
 from ml.models.momentum import MomentumModel
@@ -63,6 +63,9 @@ class EvaluationReport:
         return {
             "metrics": {name: {k: m[k] for k in keep} for name, m in self.metrics.items()},
             "folds": [fold.as_dict() for fold in self.folds],
+            "reliability": {
+                name: reliability_bins(self.labels, p) for name, p in self.probabilities.items()
+            },
         }
 
 
@@ -129,6 +132,14 @@ def walk_forward_evaluate(
     )
 
 
+def _importance(report: EvaluationReport | None, ensemble: Ensemble) -> dict[str, float]:
+    """Out-of-sample folds' mean LightGBM gain when evaluated, else the final model's."""
+    if report is not None and report.importance:
+        return report.importance
+    gbm = next((m for m in ensemble.models if isinstance(m, GbmModel)), None)
+    return gbm.feature_importance() if gbm is not None else {}
+
+
 @dataclass
 class TrainResult:
     run_id: str
@@ -167,7 +178,7 @@ def train_run(
     progress = (lambda model, status: on_progress("final", model, status)) if on_progress else None
     ensemble.fit(samples, progress)
     run_id = new_run_id()
-    report_json = report.to_json() if report else {"metrics": {}, "folds": []}
+    report_json = report.to_json() if report else {"metrics": {}, "folds": [], "reliability": {}}
     manifest = build_manifest(
         run_id=run_id,
         ensemble=ensemble,
@@ -176,5 +187,7 @@ def train_run(
         horizon=horizon,
         metrics=report_json["metrics"],
         folds=report_json["folds"],
+        reliability=report_json["reliability"],
+        importance=dict(top_features(_importance(report, ensemble))),
     )
     return TrainResult(run_id, ensemble, manifest, report)

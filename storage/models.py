@@ -309,6 +309,23 @@ class PaperFill(BaseModel):
         table_name = "paper_fills"
 
 
+class BacktestRun(BaseModel):
+    id = CharField(primary_key=True)
+    created_at = UtcDateTimeField()
+    actor = CharField()
+    request = JsonField()
+    status = CharField()
+    """running, done or failed."""
+    done = IntegerField(default=0)
+    total = IntegerField(default=0)
+    result = JsonField(null=True)
+    error = TextField(null=True)
+    finished_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        table_name = "backtest_runs"
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     Signal,
     Order,
@@ -327,4 +344,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     PaperOrder,
     PaperPosition,
     PaperFill,
+    BacktestRun,
 )

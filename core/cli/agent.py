@@ -5,24 +5,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
 
-from bot.app import TelegramFrontEnd
-from core.app import Agent, build_agent, setup_logging
+from core.app import build_agent, setup_logging
 from core.cli.common import UsageError, parse_symbols, run_guarded
+from core.cli.runtime import (
+    AgentRuntime,
+    DemoUnderWeb,
+    demo_front_ends,
+    run_until_signalled,
+    web_state,
+)
 from core.clock import LiveClock
 from core.console import describe
 from core.demo import DEMO_SYMBOLS, DemoOptions, run_demo
 from core.events import Event
-from core.scheduler import AgentScheduler
 from core.settings import Settings
 from storage.database import close_database
+from webui.server import serve, shutdown
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="run the agent live (paper by default)")
+    _front_end_flags(run)
     run.set_defaults(handler=handle_run)
 
     demo = subparsers.add_parser(
@@ -47,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     demo.add_argument("--sessions", type=int, help="stop after N sessions (default: never)")
     demo.add_argument("--lstm", action="store_true", help="add the LSTM to the quick model")
+    _front_end_flags(demo)
     demo.set_defaults(handler=handle_demo)
 
     cycle = subparsers.add_parser("cycle", help="run one trading cycle now, print, exit")
@@ -54,14 +61,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cycle.set_defaults(handler=handle_cycle)
 
 
-def start_telegram(agent: Agent) -> TelegramFrontEnd | None:
-    """The Telegram front end, when a token is configured (it retries in the background)."""
-    settings = agent.services.settings
-    if settings.env.telegram_bot_token is None:
-        return None
-    front_end = TelegramFrontEnd(settings, agent.engine)
-    front_end.start_in_background()
-    return front_end
+def _front_end_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-webui", action="store_true", help="do not serve the web page (WEBUI_HOST:PORT)"
+    )
+    parser.add_argument(
+        "--no-telegram", action="store_true", help="do not start Telegram even with a token"
+    )
 
 
 def _print_event(event: Event) -> None:
@@ -70,35 +76,10 @@ def _print_event(event: Event) -> None:
         print(line, flush=True)
 
 
-async def _serve(agent: Agent) -> None:
-    """Reconcile, start the schedule, run until SIGINT/SIGTERM, stop the schedule first."""
-    report = await asyncio.to_thread(agent.services.orders.reconcile)
-    print(
-        f"reconciled with {agent.services.broker.name}: "
-        f"{'ok' if report.ok else 'FAILED — new orders blocked: ' + str(report.error)}"
-    )
-    scheduler = AgentScheduler(agent)
-    scheduler.start()
-    agent.engine.next_runs = scheduler.next_runs
-    telegram = start_telegram(agent)
-    for job, when in sorted(scheduler.next_runs().items()):
-        print(f"next {job:<11} {when:%Y-%m-%d %H:%M %Z}")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        print("stopping: scheduler first, then Telegram, then the database")
-        scheduler.shutdown()
-        if telegram is not None:
-            await telegram.stop()
-
-
 def handle_run(args: argparse.Namespace) -> int:
     def body(settings: Settings) -> int:
         setup_logging(settings)
+        state = None if args.no_webui else web_state(settings)
         agent = build_agent(settings, clock=LiveClock())
         agent.services.bus.add_listener(_print_event)
         print(
@@ -106,8 +87,19 @@ def handle_run(args: argparse.Namespace) -> int:
             f"{agent.services.broker.name} ({agent.services.mode_label}), "
             f"model {agent.services.models.run_id or 'none — run `stockbot train`'}"
         )
+        runtime = AgentRuntime(agent, telegram=not args.no_telegram)
         try:
-            asyncio.run(_serve(agent))
+            if state is None:
+                asyncio.run(run_until_signalled(runtime.start, runtime.stop))
+            else:
+                state.attach(agent.engine)
+                serve(
+                    state,
+                    host=settings.env.webui_host,
+                    port=settings.env.webui_port,
+                    on_startup=runtime.start,
+                    on_shutdown=runtime.stop,
+                )
         finally:
             close_database()
         return 0
@@ -129,8 +121,23 @@ def handle_demo(args: argparse.Namespace) -> int:
             sessions=args.sessions,
         )
         setup_logging(settings, console=False)
+        state = None if args.no_webui else web_state(settings)
+        ready = demo_front_ends(state, telegram=not args.no_telegram)
         try:
-            asyncio.run(run_demo(settings, options, on_ready=start_telegram))
+            if state is None:
+                asyncio.run(run_demo(settings, options, on_ready=ready))
+            else:
+                state.starting = "training the demo model"
+                demo = DemoUnderWeb(
+                    lambda: run_demo(settings, options, on_ready=ready), on_end=shutdown
+                )
+                serve(
+                    state,
+                    host=settings.env.webui_host,
+                    port=settings.env.webui_port,
+                    on_startup=demo.start,
+                    on_shutdown=demo.stop,
+                )
         except KeyboardInterrupt:
             print("demo stopped")
         finally:

@@ -20,6 +20,7 @@ from storage.migrations import (
     m0002_audit_origin,
     m0003_bar_coverage,
     m0004_paper_broker,
+    m0005_backtest_runs,
 )
 
 
@@ -32,7 +33,13 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = tuple(
     Migration(module.VERSION, module.DESCRIPTION, module.apply)
-    for module in (m0001_initial, m0002_audit_origin, m0003_bar_coverage, m0004_paper_broker)
+    for module in (
+        m0001_initial,
+        m0002_audit_origin,
+        m0003_bar_coverage,
+        m0004_paper_broker,
+        m0005_backtest_runs,
+    )
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

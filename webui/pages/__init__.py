@@ -1,0 +1,1 @@
+"""One module per page; each has `register(state)` that declares its routes."""

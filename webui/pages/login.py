@@ -1,0 +1,54 @@
+"""The login page: one password, constant-time check, throttled, local redirects only."""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import Request
+from nicegui import app, ui
+
+from webui.security import client_origin, password_matches, safe_redirect
+from webui.state import OWNER, WebState
+
+
+def register(state: WebState) -> None:
+    @ui.page("/login")
+    async def login_page(request: Request, redirect_to: str = "/") -> None:
+        target = safe_redirect(redirect_to)
+        if app.storage.user.get("authenticated"):
+            ui.navigate.to(target)
+            return
+        origin = client_origin(request)
+        ui.page_title("stockbot · log in")
+
+        async def attempt() -> None:
+            wait = state.throttle.wait_seconds(origin)
+            if wait > 0:
+                message.text = f"Too many wrong passwords. Try again in {math.ceil(wait)} s."
+                return
+            if password_matches(password.value or "", state.credentials.password):
+                state.throttle.succeeded(origin)
+                app.storage.user.update(authenticated=True, user=OWNER)
+                await _audit(state, "web.login", origin)
+                ui.navigate.to(target)
+                return
+            state.throttle.failed(origin)
+            password.value = ""
+            message.text = "Wrong password."
+            await _audit(state, "web.login_refused", origin)
+
+        with ui.card().classes("absolute-center w-80"):
+            ui.label("stockbot").classes("text-xl font-bold")
+            password = (
+                ui.input("Password", password=True, password_toggle_button=True)
+                .classes("w-full")
+                .mark("password")
+                .on("keydown.enter", attempt)
+            )
+            ui.button("Log in", on_click=attempt).classes("w-full").mark("login")
+            message = ui.label("").classes("text-negative").mark("login-message")
+
+
+async def _audit(state: WebState, action: str, origin: str) -> None:
+    if state.engine is not None:
+        await state.engine.audit(state.actor, action, {}, origin)

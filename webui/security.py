@@ -1,0 +1,118 @@
+"""Who may see the page (DESIGN §9): the password, the cookie secret, a throttle on
+failed logins and a guard against open redirects. No NiceGUI here, so the rules are
+tested as plain functions."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from core.settings import EnvSettings, SettingsError
+
+PASSWORD_FILE = "webui-password"
+SECRET_FILE = "webui-storage-secret"
+
+
+class WebUiRefused(SettingsError):
+    """The web page must not start with this configuration (the message says why)."""
+
+
+def _stored_secret(path: Path, length: int) -> str:
+    """Read a generated secret, or generate it once: readable by the owner only."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(length)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(value + "\n")
+    return value
+
+
+@dataclass(frozen=True)
+class WebCredentials:
+    password: str
+    storage_secret: str
+    password_file: Path | None
+    """Where a generated password is kept (None when WEBUI_PASSWORD is set)."""
+
+
+def resolve_credentials(env: EnvSettings, home: Path) -> WebCredentials:
+    """The login password and the cookie secret. A network-reachable page needs a
+    password the owner chose; on loopback one is generated and kept in `home`."""
+    if not env.webui_is_loopback and env.webui_password is None:
+        raise WebUiRefused(
+            f"web page on {env.webui_host} would be reachable from the network: "
+            "set WEBUI_PASSWORD, or bind to 127.0.0.1 (WEBUI_HOST)"
+        )
+    secret = (
+        env.webui_storage_secret.get_secret_value()
+        if env.webui_storage_secret
+        else _stored_secret(home / SECRET_FILE, 32)
+    )
+    if env.webui_password is not None:
+        return WebCredentials(env.webui_password.get_secret_value(), secret, None)
+    path = home / PASSWORD_FILE
+    return WebCredentials(_stored_secret(path, 12), secret, path)
+
+
+def password_matches(given: str, expected: str) -> bool:
+    """Constant-time: compare digests, so neither content nor length leaks by timing."""
+    return hmac.compare_digest(
+        hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest()
+    )
+
+
+@dataclass
+class LoginThrottle:
+    """At most `max_failures` wrong passwords per client in `window` seconds."""
+
+    max_failures: int = 5
+    window: float = 300.0
+    now: Callable[[], float] = time.monotonic
+    _failures: dict[str, list[float]] = field(default_factory=dict)
+
+    def _recent(self, client: str) -> list[float]:
+        cutoff = self.now() - self.window
+        kept = [t for t in self._failures.get(client, []) if t > cutoff]
+        self._failures[client] = kept
+        return kept
+
+    def wait_seconds(self, client: str) -> float:
+        """0 when the client may try; otherwise seconds until it may."""
+        recent = self._recent(client)
+        if len(recent) < self.max_failures:
+            return 0.0
+        return max(0.0, recent[0] + self.window - self.now())
+
+    def failed(self, client: str) -> None:
+        self._recent(client).append(self.now())
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+
+def safe_redirect(target: str | None) -> str:
+    """A path on this site, or "/": never another host (`//evil`, `https://…`, `\\\\`)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def client_origin(request: object) -> str:
+    """`web:<address>` of the browser, for the audit log's "from where"."""
+    client = getattr(request, "client", None)
+    host = getattr(client, "host", None) or "unknown"
+    return f"web:{host}"

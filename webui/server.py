@@ -1,0 +1,75 @@
+"""Wires the pages, the login guard and the live snapshot into NiceGUI, and serves them.
+NiceGUI owns the event loop when the page is on (DESIGN §2): the caller's start and stop
+work runs in `app.on_startup` / `app.on_shutdown`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from nicegui import app, background_tasks, ui
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from webui.pages import audit, backtest, dashboard, login, models, settings, signals, trades
+from webui.state import WebState
+
+PUBLIC_PATHS = frozenset({"/login"})
+PAGES = (login, dashboard, signals, trades, models, backtest, settings, audit)
+
+
+class LoginRequired(BaseHTTPMiddleware):
+    """Every page and endpoint but the login page needs a logged-in session. NiceGUI's
+    own assets and websocket (`/_nicegui…`) carry no data and serve the login page."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        if (
+            path.startswith("/_nicegui")
+            or path in PUBLIC_PATHS
+            or app.storage.user.get("authenticated")
+        ):
+            return await call_next(request)
+        if request.method != "GET" or path.startswith("/export/"):
+            return Response("log in first", status_code=401)
+        target = path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?redirect_to={quote(target, safe='')}")
+
+
+def register(state: WebState) -> None:
+    """Declare every route and the guard; call once, before `ui.run`."""
+    for page in PAGES:
+        page.register(state)
+    app.add_middleware(LoginRequired)
+    app.on_startup(lambda: background_tasks.create(state.follow(), name="web snapshot"))
+
+
+def serve(
+    state: WebState,
+    *,
+    host: str,
+    port: int,
+    on_startup: Callable[[], Awaitable[None]],
+    on_shutdown: Callable[[], Awaitable[None]],
+) -> None:
+    """Serve until SIGINT/SIGTERM (or `app.shutdown()`); blocks."""
+    register(state)
+    app.on_startup(on_startup)
+    app.on_shutdown(on_shutdown)
+    ui.run(
+        host=host,
+        port=port,
+        title="stockbot",
+        favicon="📈",
+        reload=False,
+        show=False,
+        storage_secret=state.credentials.storage_secret,
+        show_welcome_message=False,
+        uvicorn_logging_level="warning",
+    )
+
+
+def shutdown() -> None:
+    """Stop serving (the demo ends after `--sessions`)."""
+    app.shutdown()

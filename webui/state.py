@@ -1,0 +1,107 @@
+"""State the pages share, kept outside the views: the Engine, login rules, and a live
+snapshot that one background task refreshes when the agent publishes an event (or every
+few seconds), so ten open tabs cost one set of queries, not ten."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+from core.engine import Engine, PerformanceSeries, PositionView, StatusReport
+from core.events import DailySummary
+from core.types import TradingSignal
+from webui.security import LoginThrottle, WebCredentials
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 2.0
+SERIES_SECONDS = 15.0
+"""The performance series changes once a session; refreshed after a daily summary."""
+OWNER = "owner"
+"""One owner per agent: the web actor is `web:owner`."""
+
+
+@dataclass
+class Snapshot:
+    status: StatusReport | None = None
+    positions: list[PositionView] = field(default_factory=list)
+    pending: list[TradingSignal] = field(default_factory=list)
+    series: PerformanceSeries | None = None
+    error: str | None = None
+    version: int = 0
+    """Bumped on every refresh; views re-render when it changes."""
+
+
+class WebState:
+    def __init__(self, credentials: WebCredentials, engine: Engine | None = None) -> None:
+        self.credentials = credentials
+        self.engine = engine
+        """None while the agent is still starting (the demo trains its model first)."""
+        self.starting = "the agent is starting"
+        self.throttle = LoginThrottle()
+        self.snapshot = Snapshot()
+        self._series_at = 0.0
+        self._wake = asyncio.Event()
+
+    @property
+    def actor(self) -> str:
+        return f"web:{OWNER}"
+
+    def attach(self, engine: Engine) -> None:
+        self.engine = engine
+        self._wake.set()
+
+    def poke(self, series: bool = False) -> None:
+        """Refresh now (after the page itself changed something)."""
+        if series:
+            self._series_at = 0.0
+        self._wake.set()
+
+    async def refresh(self) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        snap = self.snapshot
+        try:
+            snap.status = await engine.status()
+            snap.positions = await engine.positions()
+            snap.pending = await engine.pending_signals()
+            if time.monotonic() - self._series_at > SERIES_SECONDS:
+                snap.series = await engine.performance_series()
+                self._series_at = time.monotonic()
+            snap.error = None
+        except Exception as error:  # a view shows the last good data and says why
+            log.warning("web snapshot refresh failed", extra={"error": str(error)})
+            snap.error = str(error)
+        snap.version += 1
+
+    async def follow(self) -> None:
+        """Run for the life of the page: refresh on events and on a timer."""
+        queue = None
+        while True:
+            if queue is None and self.engine is not None:
+                queue = self.engine.subscribe()
+            await self.refresh()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(REFRESH_SECONDS):
+                    await self._next_event(queue)
+            self._wake.clear()
+
+    async def _next_event(self, queue: asyncio.Queue | None) -> None:
+        wake = asyncio.create_task(self._wake.wait())
+        waiters: set[asyncio.Future] = {wake}
+        if queue is not None:
+            waiters.add(asyncio.ensure_future(queue.get()))
+        try:
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        for finished in done:
+            if not finished.cancelled() and isinstance(finished.result(), DailySummary):
+                self._series_at = 0.0
+        # Events come in bursts (a cycle publishes several): let the burst finish.
+        await asyncio.sleep(0.2)

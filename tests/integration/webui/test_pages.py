@@ -80,7 +80,8 @@ async def test_logged_in_csv_export_has_the_fills(web: Web) -> None:
     assert response.status_code == 200
     lines = response.text.strip().splitlines()
     assert lines[0].startswith("at,symbol,side,quantity,price")
-    assert len(lines) == 2 and ",AAA,buy," in lines[1]
+    assert len(lines) == 2
+    assert ",AAA,buy," in lines[1]
 
 
 # -- signals -------------------------------------------------------------------------
@@ -94,7 +95,7 @@ async def test_approve_from_the_page_sends_exactly_one_order(web: Web) -> None:
     await web.user.should_not_see(marker=f"approve-{signal_id}", retries=50)
     orders = list(Order.select().where(Order.signal == signal_id))
     assert len(orders) == 1
-    assert orders[0].side == "buy" and orders[0].symbol == "AAA"
+    assert (orders[0].side, orders[0].symbol) == ("buy", "AAA")
     decided = await web.agent.engine.signal(signal_id)
     assert decided.status in (OrderStatus.FILLED, OrderStatus.SUBMITTED)
     await web.user.should_see("No signal is waiting.")
@@ -125,7 +126,8 @@ async def test_kill_from_the_page_halts_trading(web: Web) -> None:
     status = await web.agent.engine.status()
     assert status.trading.changed_by == "web:owner"
     event = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
-    assert event.origin is not None and event.origin.startswith("web:")
+    assert event.origin is not None
+    assert event.origin.startswith("web:")
 
 
 async def test_dashboard_shows_figures_and_positions(web: Web) -> None:
@@ -187,4 +189,5 @@ async def test_audit_page_lists_who_did_what(web: Web) -> None:
     table = web.user.find(marker="audit-table").elements.pop()
     await eventually(lambda: any(row["actor"] == "telegram:42" for row in table.rows))
     row = next(r for r in table.rows if r["actor"] == "telegram:42")
-    assert row["origin"] == "chat:42" and row["action"].startswith("settings")
+    assert row["origin"] == "chat:42"
+    assert row["action"].startswith("settings")

@@ -20,6 +20,21 @@ def _days(dates: Sequence[date]) -> list[str]:
     return [d.isoformat() for d in dates]
 
 
+def _over_days(
+    dates: Sequence[date], y_axis: dict[str, Any], series: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    """A chart with one category per session on the x axis."""
+    return {
+        "animation": False,
+        "tooltip": {"trigger": "axis"},
+        "grid": _GRID,
+        "xAxis": {"type": "category", "data": _days(dates)},
+        "yAxis": {"type": "value", **y_axis},
+        "series": series,
+        **extra,
+    }
+
+
 def _line(name: str, values: Sequence[float | None], **extra: Any) -> dict[str, Any]:
     return {"name": name, "type": "line", "showSymbol": False, "data": list(values), **extra}
 
@@ -27,54 +42,31 @@ def _line(name: str, values: Sequence[float | None], **extra: Any) -> dict[str, 
 def equity_vs_benchmark(
     dates: Sequence[date], equity: Sequence[float], benchmark: Sequence[float | None]
 ) -> dict[str, Any]:
-    return {
-        "animation": False,
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["stockbot", "buy and hold"], "top": 0},
-        "grid": _GRID,
-        "xAxis": {"type": "category", "data": _days(dates)},
-        "yAxis": {"type": "value", "scale": True, "name": "$"},
-        "series": [
+    return _over_days(
+        dates,
+        {"scale": True, "name": "$"},
+        [
             _line("stockbot", equity, color=EQUITY_COLOR),
             _line("buy and hold", benchmark, color=BENCHMARK_COLOR, lineStyle={"type": "dashed"}),
         ],
-    }
+        legend={"data": ["stockbot", "buy and hold"], "top": 0},
+    )
 
 
 def drawdown(dates: Sequence[date], values: Sequence[float]) -> dict[str, Any]:
-    return {
-        "animation": False,
-        "tooltip": {"trigger": "axis"},
-        "grid": _GRID,
-        "xAxis": {"type": "category", "data": _days(dates)},
-        "yAxis": {"type": "value", "name": "% below peak", "max": 0},
-        "series": [
-            _line("drawdown", [round(v * 100, 2) for v in values], areaStyle={}, color="#c62828")
-        ],
-    }
+    return _over_days(
+        dates,
+        {"name": "% below peak", "max": 0},
+        [_line("drawdown", [round(v * 100, 2) for v in values], areaStyle={}, color="#c62828")],
+    )
 
 
 def daily_pnl(dates: Sequence[date], values: Sequence[float]) -> dict[str, Any]:
-    return {
-        "animation": False,
-        "tooltip": {"trigger": "axis"},
-        "grid": _GRID,
-        "xAxis": {"type": "category", "data": _days(dates)},
-        "yAxis": {"type": "value", "name": "$"},
-        "series": [
-            {
-                "name": "daily P&L",
-                "type": "bar",
-                "data": [
-                    {
-                        "value": round(v, 2),
-                        "itemStyle": {"color": "#2e7d32" if v >= 0 else "#c62828"},
-                    }
-                    for v in values
-                ],
-            }
-        ],
-    }
+    bars = [
+        {"value": round(v, 2), "itemStyle": {"color": "#2e7d32" if v >= 0 else "#c62828"}}
+        for v in values
+    ]
+    return _over_days(dates, {"name": "$"}, [{"name": "daily P&L", "type": "bar", "data": bars}])
 
 
 def reliability(curves: Mapping[str, Sequence[Mapping[str, float]]]) -> dict[str, Any]:
@@ -120,19 +112,13 @@ def feature_importance(importance: Mapping[str, float]) -> dict[str, Any]:
 
 
 def live_accuracy(weeks: Sequence[tuple[date, float, int]]) -> dict[str, Any]:
-    return {
-        "animation": False,
-        "tooltip": {"trigger": "axis"},
-        "grid": _GRID,
-        "xAxis": {"type": "category", "data": _days([w for w, _, _ in weeks])},
-        "yAxis": {"type": "value", "min": 0, "max": 1, "name": "hit rate"},
-        "series": [
-            {
-                "name": "accuracy",
-                "type": "bar",
-                "color": BAR_COLOR,
-                "data": [round(a, 3) for _, a, _ in weeks],
-            },
-            _line("coin flip", [0.5] * len(weeks), lineStyle={"type": "dashed"}),
-        ],
+    accuracy = {
+        "name": "accuracy",
+        "type": "bar",
+        "color": BAR_COLOR,
+        "data": [round(a, 3) for _, a, _ in weeks],
     }
+    coin_flip = _line("coin flip", [0.5] * len(weeks), lineStyle={"type": "dashed"})
+    return _over_days(
+        [w for w, _, _ in weeks], {"min": 0, "max": 1, "name": "hit rate"}, [accuracy, coin_flip]
+    )

@@ -4,6 +4,7 @@ work runs in `app.on_startup` / `app.on_shutdown`."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, background_tasks, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from core.settings import EnvSettings
 from webui.pages import audit, backtest, dashboard, login, models, settings, signals, trades
 from webui.state import WebState
 
@@ -47,9 +49,8 @@ def register(state: WebState) -> None:
 
 def serve(
     state: WebState,
+    env: EnvSettings,
     *,
-    host: str,
-    port: int,
     on_startup: Callable[[], Awaitable[None]],
     on_shutdown: Callable[[], Awaitable[None]],
 ) -> None:
@@ -57,6 +58,28 @@ def serve(
     register(state)
     app.on_startup(on_startup)
     app.on_shutdown(on_shutdown)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for
+    # the handlers that were there before: ours turns it into a normal return, so the
+    # caller's clean-up (closing the database) runs and the exit status is 0.
+    previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _run(state, env.webui_host, env.webui_port)
+    except _Stopped:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class _Stopped(Exception):
+    """The owner (Ctrl-C) or a service manager (SIGTERM) stopped the agent."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
+def _run(state: WebState, host: str, port: int) -> None:
     ui.run(
         host=host,
         port=port,

@@ -78,8 +78,8 @@ def _print_event(event: Event) -> None:
 
 def handle_run(args: argparse.Namespace) -> int:
     def body(settings: Settings) -> int:
+        state = None if args.no_webui else web_state(settings)  # may refuse: before all else
         setup_logging(settings)
-        state = None if args.no_webui else web_state(settings)
         agent = build_agent(settings, clock=LiveClock())
         agent.services.bus.add_listener(_print_event)
         print(
@@ -93,13 +93,7 @@ def handle_run(args: argparse.Namespace) -> int:
                 asyncio.run(run_until_signalled(runtime.start, runtime.stop))
             else:
                 state.attach(agent.engine)
-                serve(
-                    state,
-                    host=settings.env.webui_host,
-                    port=settings.env.webui_port,
-                    on_startup=runtime.start,
-                    on_shutdown=runtime.stop,
-                )
+                serve(state, settings.env, on_startup=runtime.start, on_shutdown=runtime.stop)
         finally:
             close_database()
         return 0
@@ -120,8 +114,8 @@ def handle_demo(args: argparse.Namespace) -> int:
             lstm=args.lstm,
             sessions=args.sessions,
         )
+        state = None if args.no_webui else web_state(settings)  # may refuse: before all else
         setup_logging(settings, console=False)
-        state = None if args.no_webui else web_state(settings)
         ready = demo_front_ends(state, telegram=not args.no_telegram)
         try:
             if state is None:
@@ -131,13 +125,8 @@ def handle_demo(args: argparse.Namespace) -> int:
                 demo = DemoUnderWeb(
                     lambda: run_demo(settings, options, on_ready=ready), on_end=shutdown
                 )
-                serve(
-                    state,
-                    host=settings.env.webui_host,
-                    port=settings.env.webui_port,
-                    on_startup=demo.start,
-                    on_shutdown=demo.stop,
-                )
+                serve(state, settings.env, on_startup=demo.start, on_shutdown=demo.stop)
+            print("demo stopped")
         except KeyboardInterrupt:
             print("demo stopped")
         finally:

@@ -64,11 +64,11 @@ async def run_until_signalled(
     start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]
 ) -> None:
     """The web-page-off path: start, wait for SIGINT/SIGTERM, stop."""
-    await start()
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before start: a stop may come at once
         loop.add_signal_handler(sig, stopped.set)
+    await start()
     try:
         await stopped.wait()
     finally:

@@ -62,9 +62,11 @@ def _figures(state: WebState) -> None:
                 ui.label(title).classes("text-xs opacity-70")
                 ui.label(value).classes("text-lg font-semibold").mark(f"figure-{mark}")
     trading = status.trading
+    # A never-changed state carries the epoch as its time: not worth showing.
+    since = f" ({when(trading.changed_at)})" if trading.changed_at.year > 1970 else ""
     ui.label(
-        f"Trading {trading.state.value.upper()} — set by {trading.changed_by}: {trading.reason} "
-        f"({when(trading.changed_at)}). Model {status.model_run or 'none'}."
+        f"Trading {trading.state.value.upper()} — set by {trading.changed_by}: "
+        f"{trading.reason}{since}. Model {status.model_run or 'none'}."
     ).classes("text-sm opacity-80").mark("trading-detail")
 
 

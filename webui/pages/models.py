@@ -34,27 +34,21 @@ async def _report(engine: Engine) -> None:
     manifest = report.manifest
     _summary(report, manifest)
     _metrics(manifest.get("oos_metrics") or {})
+    curves = manifest.get("reliability") or {}
+    importance = manifest.get("feature_importance") or {}
     with ui.grid().classes("w-full grid-cols-1 lg:grid-cols-2 gap-4"):
-        with ui.card():
-            ui.label("Reliability (out of sample)").classes("font-semibold")
-            curves = manifest.get("reliability") or {}
-            if curves:
-                ui.echart(charts.reliability(curves), renderer=charts.RENDERER).classes(
-                    "w-full h-80"
-                ).mark("reliability-chart")
-            else:
-                ui.label("This run was trained without a walk-forward evaluation.").classes(
-                    "opacity-70"
-                )
-        with ui.card():
-            ui.label("Feature importance (LightGBM gain)").classes("font-semibold")
-            importance = manifest.get("feature_importance") or {}
-            if importance:
-                ui.echart(charts.feature_importance(importance), renderer=charts.RENDERER).classes(
-                    "w-full h-80 chart-importance"
-                ).mark("importance-chart")
-            else:
-                ui.label("No LightGBM model in this run.").classes("opacity-70")
+        _chart_card(
+            "Reliability (out of sample)",
+            charts.reliability(curves) if curves else None,
+            "This run was trained without a walk-forward evaluation.",
+            "reliability",
+        )
+        _chart_card(
+            "Feature importance (LightGBM gain)",
+            charts.feature_importance(importance) if importance else None,
+            "No LightGBM model in this run.",
+            "importance",
+        )
     with ui.card().classes("w-full"):
         ui.label(
             "Live predictions scored against outcomes: "
@@ -66,6 +60,17 @@ async def _report(engine: Engine) -> None:
             ).mark("live-accuracy-chart")
         else:
             ui.label("No prediction has been scored yet (outcomes arrive a session later).")
+
+
+def _chart_card(title: str, options: dict[str, Any] | None, empty: str, name: str) -> None:
+    with ui.card():
+        ui.label(title).classes("font-semibold")
+        if options is None:
+            ui.label(empty).classes("opacity-70")
+            return
+        ui.echart(options, renderer=charts.RENDERER).classes(f"w-full h-80 chart-{name}").mark(
+            f"{name}-chart"
+        )
 
 
 def _summary(report: ModelReport, manifest: dict[str, Any]) -> None:

@@ -191,3 +191,20 @@ async def test_audit_page_lists_who_did_what(web: Web) -> None:
     row = next(r for r in table.rows if r["actor"] == "telegram:42")
     assert row["origin"] == "chat:42"
     assert row["action"].startswith("settings")
+
+
+async def test_backtest_from_the_page_runs_and_shows_the_comparison(web: Web) -> None:
+    await web.log_in(redirect_to="/backtest")
+    web.user.find(marker="bt-symbols").clear().type("AAA,BBB")
+    web.user.find(marker="bt-start").clear().type("2024-01-02")
+    web.user.find(marker="bt-end").clear().type("2024-03-28")
+    models = web.user.find(marker="bt-models").elements.pop()
+    models.value = ["momentum"]
+    web.user.find(marker="bt-run").click()
+    await web.user.should_see(marker="bt-result", retries=100)
+    await web.user.should_see(marker="bt-metrics", retries=1200)  # up to a minute
+    table = web.user.find(marker="bt-metrics").elements.pop()
+    assert [row["metric"] for row in table.rows][:2] == ["Total return", "CAGR"]
+    assert all(row["hold"] != "—" for row in table.rows)
+    runs = await web.agent.engine.backtest_runs()
+    assert [r.status for r in runs] == ["done"]

@@ -235,3 +235,16 @@ def test_env_example_lists_every_variable() -> None:
         if "=" in line and not line.startswith("#")
     }
     assert listed == set(env_var_names())
+
+
+def test_refused_overrides_name_each_field_for_inline_errors() -> None:
+    with pytest.raises(SettingsError) as caught:
+        apply_overrides(RuntimeSettings(), {"risk_per_trade": 0.5, "max_open_positions": 0})
+    assert set(caught.value.fields) == {"risk_per_trade", "max_open_positions"}
+    assert "0.05" in caught.value.fields["risk_per_trade"]
+
+
+def test_a_rule_across_fields_is_reported_for_the_whole_form() -> None:
+    with pytest.raises(SettingsError) as caught:
+        apply_overrides(RuntimeSettings(), {"min_confidence": 0.95})
+    assert list(caught.value.fields) == ["(settings)"]

@@ -12,6 +12,7 @@ from ml.evaluation import (
     classification_metrics,
     expected_calibration_error,
     feature_importance_plot,
+    reliability_bins,
     reliability_diagram,
 )
 
@@ -51,3 +52,13 @@ def test_plots_are_written(tmp_path: Path) -> None:
     y = (rng.random(500) < p).astype(int)
     assert reliability_diagram(tmp_path / "r.png", {"m": (y, p)}).stat().st_size > 5_000
     assert feature_importance_plot(tmp_path / "f.png", {"a": 3.0, "b": 1.0}).stat().st_size > 2_000
+
+
+def test_reliability_bins_leave_out_thin_bins() -> None:
+    p = np.array([0.15] * 30 + [0.85] * 30 + [0.55] * 3)
+    y = np.array([0] * 27 + [1] * 3 + [1] * 24 + [0] * 6 + [1] * 3)
+    bins = reliability_bins(y, p)
+    assert [b["n"] for b in bins] == [30, 30]  # the 3 samples at 0.55 are noise
+    assert bins[0]["forecast"] == pytest.approx(0.15)
+    assert bins[0]["observed"] == pytest.approx(0.1)
+    assert bins[1]["observed"] == pytest.approx(0.8)

@@ -33,6 +33,10 @@ def test_train_saves_a_current_run_and_prints_metrics(isolated_env: Path, capsys
     assert ensemble.names == ["gbm", "momentum"]
     assert run.manifest["symbols"] == ["AAA", "BBB", "CCC"]
     assert run.manifest["oos_metrics"]["ensemble"]["n"] > 0
+    # What the web page's Models tab draws: reliability per model and feature importance.
+    assert {"ensemble", "always_up"} <= set(run.manifest["reliability"])
+    assert run.manifest["reliability"]["ensemble"][0].keys() == {"forecast", "observed", "n"}
+    assert 0 < len(run.manifest["feature_importance"]) <= 20
     open_database(isolated_env / "stockbot.db")
     try:
         assert ModelRun.get_by_id(run_id).is_current

@@ -1,0 +1,95 @@
+"""`stockbot run` as a user starts it: with the web page (NiceGUI owns the loop) and
+without it (asyncio.run). Both reconcile, schedule, serve, and stop cleanly on SIGINT."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from core.cli import main
+
+STOCKBOT = Path(sys.executable).with_name("stockbot")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))}
+    clean.update(STOCKBOT_HOME=str(tmp_path / "home"), STOCKBOT_DATA_PROVIDER="sim", **env)
+    return subprocess.Popen(
+        [str(STOCKBOT), "run", *args],
+        cwd=tmp_path,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for_line(process: subprocess.Popen[str], text: str, seconds: float = 60) -> list[str]:
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line)
+        if text in line:
+            return lines
+    raise AssertionError(f"{text!r} never printed:\n{''.join(lines)}")
+
+
+def _stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> str:
+    process.send_signal(sig)
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, out
+    assert "Traceback" not in out
+    return out
+
+
+def test_run_serves_the_login_page_and_stops_in_order(tmp_path: Path) -> None:
+    port = _free_port()
+    process = _start(tmp_path, "--no-telegram", WEBUI_PORT=str(port))
+    try:
+        lines = _wait_for_line(process, "next cycle")
+        assert any("reconciled with paper: ok" in line for line in lines)
+        assert any(f"http://127.0.0.1:{port}" in line for line in lines)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/trades") as response:
+            assert response.url.endswith("/login?redirect_to=%2Ftrades")
+            assert response.status == 200
+    finally:
+        out = _stop(process, signal.SIGTERM)  # as `docker stop` does
+    assert "stopping: scheduler first, then Telegram, then the database" in out
+    # The generated password is kept for the owner, never printed.
+    password = (tmp_path / "home" / "webui-password").read_text().strip()
+    assert password not in "".join(lines) + out
+
+
+def test_run_without_the_web_page(tmp_path: Path) -> None:
+    process = _start(tmp_path, "--no-webui", "--no-telegram")
+    try:
+        lines = _wait_for_line(process, "next cycle")
+        assert not any("web page" in line for line in lines)
+    finally:
+        out = _stop(process)
+    assert "stopping: scheduler first" in out
+
+
+def test_run_refuses_a_network_bind_without_a_password(monkeypatch, capsys, tmp_path: Path) -> None:
+    monkeypatch.setenv("WEBUI_HOST", "0.0.0.0")
+    monkeypatch.setenv("STOCKBOT_DATA_PROVIDER", "sim")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "WEBUI_PASSWORD" in err
+    assert not (tmp_path / "home" / "stockbot.db").exists()  # refused before anything started

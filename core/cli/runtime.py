@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 
 from bot.app import TelegramFrontEnd
 from core.app import Agent
+from core.cli.common import UsageError
 from core.scheduler import AgentScheduler
 from core.settings import Settings
 from webui.security import WebCredentials, resolve_credentials
@@ -75,10 +77,24 @@ async def run_until_signalled(
         await stop()
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before anything starts, with a message that says what to change."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            raise UsageError(
+                f"web page: cannot listen on {host}:{port} ({error.strerror}); "
+                "set WEBUI_PORT, stop the other program, or use --no-webui"
+            ) from error
+
+
 def web_state(settings: Settings) -> WebState:
     """Credentials resolved (and generated on first run), told to the owner."""
-    credentials: WebCredentials = resolve_credentials(settings.env, settings.home)
     env = settings.env
+    credentials: WebCredentials = resolve_credentials(env, settings.home)
+    _check_port_free(env.webui_host, env.webui_port)
     where = (
         f"password in {credentials.password_file}"
         if credentials.password_file

@@ -93,3 +93,15 @@ def test_run_refuses_a_network_bind_without_a_password(monkeypatch, capsys, tmp_
     err = capsys.readouterr().err
     assert "WEBUI_PASSWORD" in err
     assert not (tmp_path / "home" / "stockbot.db").exists()  # refused before anything started
+
+
+def test_run_says_when_the_web_port_is_taken(monkeypatch, capsys) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("WEBUI_PORT", str(taken.getsockname()[1]))
+        monkeypatch.setenv("STOCKBOT_DATA_PROVIDER", "sim")
+        assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot listen on 127.0.0.1" in err
+    assert "WEBUI_PORT" in err

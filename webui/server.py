@@ -4,6 +4,7 @@ work runs in `app.on_startup` / `app.on_shutdown`."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
@@ -63,9 +64,8 @@ def serve(
     # caller's clean-up (closing the database) runs and the exit status is 0.
     previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        _run(state, env.webui_host, env.webui_port)
-    except _Stopped:
-        pass
+        with contextlib.suppress(_Stopped):
+            _run(state, env.webui_host, env.webui_port)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -111,9 +111,13 @@ def _controls(state: WebState, engine: Engine, origin: str) -> None:
             "run-cycle"
         )
         current = state.snapshot.status.mode.value if state.snapshot.status else None
-        ui.select(
-            [m.value for m in TradingMode], label="Mode", value=current, on_change=set_mode
-        ).classes("w-36").mark("mode-select")
+        mode_select = (
+            ui.select(
+                [m.value for m in TradingMode], label="Mode", value=current, on_change=set_mode
+            )
+            .classes("w-36")
+            .mark("mode-select")
+        )
         ui.button(
             "Kill",
             icon="dangerous",
@@ -121,6 +125,14 @@ def _controls(state: WebState, engine: Engine, origin: str) -> None:
             on_click=lambda: _kill_dialog(state, engine, origin),
         ).mark("kill")
         ui.button("Resume", icon="restart_alt", on_click=resume).props("outline").mark("resume")
+
+    def follow_mode() -> None:
+        """A mode set from Telegram shows here too (set_mode ignores an unchanged value)."""
+        status = state.snapshot.status
+        if status is not None and mode_select.value != status.mode.value:
+            mode_select.value = status.mode.value
+
+    ui.timer(1.0, follow_mode)
 
 
 def _kill_dialog(state: WebState, engine: Engine, origin: str) -> None:

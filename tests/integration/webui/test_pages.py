@@ -130,6 +130,21 @@ async def test_kill_from_the_page_halts_trading(web: Web) -> None:
     assert event.origin.startswith("web:")
 
 
+async def test_mode_from_the_page_and_from_telegram_agree(web: Web) -> None:
+    await web.log_in()
+    select = web.user.find(marker="mode-select").elements.pop()
+    select.value = "manual"
+    await eventually(lambda: web.agent.engine.settings().mode.value == "manual")
+    await web.agent.engine.set_mode("auto", "telegram:42")  # changed elsewhere
+    await web.state.refresh()
+    await eventually(lambda: select.value == "auto")
+    assert web.agent.engine.settings().mode.value == "auto"
+    by_page = AuditEvent.select().where(
+        (AuditEvent.actor == "web:owner") & (AuditEvent.action == "settings.update")
+    )
+    assert by_page.count() == 1  # following the change did not write it back
+
+
 async def test_dashboard_shows_figures_and_positions(web: Web) -> None:
     signal_id = await _pending_signal(web)
     await web.agent.engine.approve(signal_id, "test")

@@ -9,7 +9,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.subprocesses import STOCKBOT, child_env, free_port
 from webui.charts import BAR_COLOR, EQUITY_COLOR
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,12 +51,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -72,19 +66,17 @@ def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60.0) 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[str]:
     """`stockbot demo` with a long decision pause, so a person (the test) can approve."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))}
-    env.update(
+    port = free_port()
+    env = child_env(
         STOCKBOT_HOME=str(tmp_path / "home"),
         WEBUI_PORT=str(port),
         WEBUI_PASSWORD=PASSWORD,
         PYTHONUNBUFFERED="1",
     )
     log = (tmp_path / "demo.log").open("w")
-    stockbot = Path(sys.executable).with_name("stockbot")
     process = subprocess.Popen(
         [
-            str(stockbot),
+            str(STOCKBOT),
             "demo",
             "--seconds-per-session",
             "8",

@@ -17,7 +17,6 @@ Every request is recorded.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -25,11 +24,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
+
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 
 Handler = Callable[["Request"], tuple[int, Any]]
 
@@ -78,7 +78,7 @@ def _daily_stamp(ts: pd.Timestamp) -> str:
     return local.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class FakeAlpacaServer:
+class FakeAlpacaServer(LoopbackServer):
     def __init__(self, *, api_key: str = "test-key", secret_key: str = "test-secret") -> None:
         self.api_key = api_key
         self.secret_key = secret_key
@@ -102,24 +102,9 @@ class FakeAlpacaServer:
             ("DELETE", "/v2/orders/"): self._cancel_order,
             ("DELETE", "/v2/positions/"): self._close_position,
         }
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     # -- control -----------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeAlpacaServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def set_bars(self, bars: dict[str, pd.DataFrame]) -> None:
         self.state.bars.update(bars)
@@ -438,29 +423,10 @@ class FakeAlpacaServer:
                     return fault
         return None
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(self) -> type[JsonHandler]:
         fake = self
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, payload: Any, raw: bytes | None = None) -> None:
-                body = (
-                    raw
-                    if raw is not None
-                    else (b"" if status == 204 else json.dumps(payload).encode())
-                )
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                # The client may have given up (a timeout test, or shutting down).
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
-
+        class _Handler(JsonHandler):
             def _dispatch(self, method: str) -> None:
                 parsed = urlparse(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -475,7 +441,7 @@ class FakeAlpacaServer:
                 with fake.state.lock:
                     fake.state.requests.append(request)
                 if request.headers.get("apca-api-key-id") != fake.api_key:
-                    self._send(401, {"code": 40110000, "message": "request is not authorized"})
+                    self.send_json(401, {"code": 40110000, "message": "request is not authorized"})
                     return
                 fault = fake._take_fault(parsed.path)
                 route = fake.resolve(method, parsed.path)
@@ -483,16 +449,15 @@ class FakeAlpacaServer:
                     # The server acts at once, but its answer arrives after the timeout.
                     answer = route(request) if route is not None else (404, {})
                     time.sleep(fault.delay)
-                    self._send(*answer)
+                    self.send_json(*answer)
                     return
                 if fault is not None and fault.kind == "drop":
                     if route is not None:
                         route(request)  # the server acts, then the answer is lost
-                    self.close_connection = True
-                    self.connection.shutdown(2)
+                    self.drop_connection()
                     return
                 elif fault is not None and fault.kind == "malformed":
-                    self._send(200, None, raw=b'{"bars": {"PLTR": [{"t": ')
+                    self.send_json(200, None, raw=b'{"bars": {"PLTR": [{"t": ')
                     return
                 elif fault is not None and fault.kind.endswith("+"):
                     # The server acts, then answers with an error (e.g. a 504 from a
@@ -500,19 +465,19 @@ class FakeAlpacaServer:
                     if route is not None:
                         route(request)
                     status = int(fault.kind[:-1])
-                    self._send(status, {"code": status * 100000, "message": f"fault {status}"})
+                    self.send_json(status, {"code": status * 100000, "message": f"fault {status}"})
                     return
                 elif fault is not None:
                     status = int(fault.kind)
-                    self._send(status, {"code": status * 100000, "message": f"fault {status}"})
+                    self.send_json(status, {"code": status * 100000, "message": f"fault {status}"})
                     return
                 if route is None:
-                    self._send(
+                    self.send_json(
                         404, {"code": 40400000, "message": f"no route {method} {parsed.path}"}
                     )
                     return
                 status, payload = route(request)
-                self._send(status, payload)
+                self.send_json(status, payload)
 
             def do_GET(self) -> None:
                 self._dispatch("GET")

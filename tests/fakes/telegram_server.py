@@ -10,7 +10,6 @@ fail (connection drop or HTTP error); `stop` releases pending long polls.
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
 import email.policy
 import json
@@ -19,9 +18,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 
 BOT_ID = 7_000_001
 
@@ -60,7 +60,7 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     return {k: _decode(v[-1]) for k, v in parse_qs(body.decode()).items()}
 
 
-class FakeTelegramServer:
+class FakeTelegramServer(LoopbackServer):
     def __init__(self, token: str = "123456:TEST-token-for-the-fake-server-only") -> None:
         self.token = token
         self.calls: list[Call] = []
@@ -72,27 +72,15 @@ class FakeTelegramServer:
         self._failures: list[str] = []
         self.delivered: dict[int, float] = {}
         """update_id → `time.perf_counter()` when getUpdates handed it to the bot."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     # -- control -----------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeTelegramServer:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        with self._lock:
+        with self._lock:  # wake long polls first, or shutdown waits for their timeout
             self._stopping = True
             self._lock.notify_all()
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
 
     def fail_next(self, kind: str = "drop", times: int = 1) -> None:
         """Make the next calls fail: "drop" (no answer) or an HTTP status such as "502"."""
@@ -243,32 +231,19 @@ class FakeTelegramServer:
             return []
         return True  # setMyCommands, deleteWebhook, answerCallbackQuery, editMessageReplyMarkup
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(self) -> type[JsonHandler]:
         fake = self
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, payload: Any) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                # The client may have given up (a timeout test, or shutting down).
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
-
+        class _Handler(JsonHandler):
             def do_POST(self) -> None:
                 path = urlparse(self.path).path
                 length = int(self.headers.get("Content-Length") or 0)
                 params = parse_body(self.headers.get("Content-Type", ""), self.rfile.read(length))
                 prefix = f"/bot{fake.token}/"
                 if not path.startswith(prefix):
-                    self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    self.send_json(
+                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    )
                     return
                 method = path[len(prefix) :]
                 with fake._lock:
@@ -276,18 +251,17 @@ class FakeTelegramServer:
                     if method != "getUpdates":
                         fake.calls.append(Call(method, params))
                 if failure == "drop":
-                    self.close_connection = True
-                    self.connection.shutdown(2)
+                    self.drop_connection()
                     return
                 if failure is not None:
-                    self._send(
+                    self.send_json(
                         int(failure),
                         {"ok": False, "error_code": int(failure), "description": "Bad Gateway"},
                     )
                     return
                 poll = min(float(params.get("timeout") or 0), 1.0)
                 result = fake._answer(method, params, time.monotonic() + poll)
-                self._send(200, {"ok": True, "result": result})
+                self.send_json(200, {"ok": True, "result": result})
 
             do_GET = do_POST
 

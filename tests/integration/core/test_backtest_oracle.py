@@ -79,7 +79,7 @@ class FixedSignals(Strategy):
     exit_days: ClassVar[set[date]] = set()
 
     def init(self) -> None:
-        pass
+        """Nothing to compute: the entry and exit days are given."""
 
     def next(self) -> None:
         today = self.data.index[-1].date()

@@ -3,29 +3,19 @@ without it (asyncio.run). Both reconcile, schedule, serve, and stop cleanly on S
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 from core.cli import main
-
-STOCKBOT = Path(sys.executable).with_name("stockbot")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.subprocesses import STOCKBOT, child_env, free_port
 
 
 def _start(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))}
-    clean.update(STOCKBOT_HOME=str(tmp_path / "home"), STOCKBOT_DATA_PROVIDER="sim", **env)
+    clean = child_env(STOCKBOT_HOME=str(tmp_path / "home"), STOCKBOT_DATA_PROVIDER="sim", **env)
     return subprocess.Popen(
         [str(STOCKBOT), "run", *args],
         cwd=tmp_path,
@@ -59,7 +49,7 @@ def _stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> str:
 
 
 def test_run_serves_the_login_page_and_stops_in_order(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process = _start(tmp_path, "--no-telegram", WEBUI_PORT=str(port))
     try:
         lines = _wait_for_line(process, "next cycle")

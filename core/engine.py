@@ -528,7 +528,8 @@ class Engine:
         self, request: BacktestRequest, actor: str, origin: str | None = None
     ) -> str:
         run_id = await self.backtests.start(request, actor)
-        await self.audit(actor, "backtest.start", {"run_id": run_id, **request.to_json()}, origin)
+        stored = await self.backtests.get(run_id)  # the checked, normalised request
+        await self.audit(actor, "backtest.start", {"run_id": run_id, **stored.request}, origin)
         return run_id
 
     async def backtest_runs(self, limit: int = 20) -> list[BacktestRunView]:

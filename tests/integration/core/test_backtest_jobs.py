@@ -30,7 +30,7 @@ async def test_a_backtest_runs_off_the_loop_and_keeps_its_result(
 ) -> None:
     engine = agent[0].engine
     request = BacktestRequest(
-        ("AAA", "BBB"), date(2024, 1, 2), date(2024, 3, 28), "sim", ("momentum",)
+        ("aaa", " BBB"), date(2024, 1, 2), date(2024, 3, 28), "sim", ("momentum",)
     )
     run_id = await engine.start_backtest(request, "web:owner", "web:127.0.0.1")
     assert (await engine.backtest_run(run_id)).status == "running"
@@ -44,6 +44,7 @@ async def test_a_backtest_runs_off_the_loop_and_keeps_its_result(
     assert [r.id for r in await engine.backtest_runs()] == [run_id]
     started = AuditEvent.get(AuditEvent.action == "backtest.start")
     assert started.details["run_id"] == run_id
+    assert started.details["symbols"] == ["AAA", "BBB"]  # what ran, not what was typed
     assert started.origin == "web:127.0.0.1"
 
 

@@ -1,9 +1,12 @@
-"""core: the agent's centre — domain types, settings, clock and calendar, market data,
-events, the Engine (the one service every front end calls), pipeline, scheduler,
-backtest, the composition root (`core.app`) and the CLI.
+"""core: the agent's centre, in layers that only import downwards —
 
-Imports: the core base (`core.types`, `core.settings`, `core.clock`, `core.events`,
-`core.logs`) imports no other stockbot package. `core.data` may import storage.
-The Engine, pipeline, scheduler and backtest may import ml, risk, execution and storage.
-Only the composition root and the CLI may import the front ends (bot, webui).
+- `core.base`: types, settings, clock, calendar, events, errors, logs (imports nothing
+  else of stockbot);
+- `core.data`: market data providers, cache, validation, replay, simulated market
+  (imports `storage` for its bar cache, and `core.base`);
+- `core.agent`: the Engine and the application rules (imports `ml`, `risk`,
+  `execution`, `storage`, `core.data`, `core.base`);
+- `core.drivers`: scheduler, demo, backtest, retraining — when things run (imports
+  `core.agent` and below);
+- `core.app`: composition root, CLI, doctor (imports everything; imported by nothing).
 """

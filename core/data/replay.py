@@ -13,8 +13,8 @@ from datetime import datetime
 
 import pandas as pd
 
-from core.calendar import ExchangeCalendar
-from core.clock import Clock
+from core.base.calendar import ExchangeCalendar
+from core.base.clock import Clock
 from core.data.bars import Timeframe, clip_range, empty_bars
 from core.data.provider import MarketDataError
 

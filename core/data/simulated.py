@@ -34,8 +34,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from core.calendar import ExchangeCalendar, get_calendar
-from core.clock import Clock
+from core.base.calendar import ExchangeCalendar, get_calendar
+from core.base.clock import Clock
 from core.data.bars import BAR_COLUMNS, Timeframe, clip_range, empty_bars
 from core.data.provider import MarketDataError
 from core.data.replay import ReplayMarket

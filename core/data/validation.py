@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from core.calendar import ExchangeCalendar
+from core.base.calendar import ExchangeCalendar
 from core.data.bars import BAR_COLUMNS, bar_array
 
 # One-bar open gaps matching these ratios look like a split the data was not adjusted

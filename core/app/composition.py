@@ -1,0 +1,181 @@
+"""The composition root: builds every part from settings in one place (DESIGN §2).
+
+`build_agent` wires clock, calendar, data (cached), broker, order manager, event bus,
+runtime settings (config.yaml + stored overrides) and the current model into an
+`Engine`. `stockbot run`, `stockbot cycle` and `stockbot demo` differ only in what they
+pass in here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from core.base.calendar import ExchangeCalendar, get_calendar
+from core.base.clock import Clock
+from core.data.cache import CachedProvider
+from core.data.provider import MarketDataProvider
+from core.data.selection import build_provider, check_provider_with_broker
+from core.agent.engine import Engine
+from core.base.events import EventBus
+from core.base.logs import configure_logging
+from core.agent.predictor import LivePredictor
+from core.agent.services import ModelHolder, RuntimeHolder, Services
+from core.base.settings import Settings, SettingsError, apply_overrides
+from execution.alpaca_broker import AlpacaBroker
+from execution.broker import Broker, BrokerError
+from execution.order_manager import OrderManager
+from execution.paper import FillPolicy, PaperBroker
+from ml.registry import RegistryError, load_run
+from storage.database import open_database
+from storage.overrides import load_overrides
+
+log = logging.getLogger(__name__)
+
+# Providers worth caching: the others already read local data.
+NETWORK_PROVIDERS = ("alpaca", "yahoo")
+
+
+@dataclass
+class Agent:
+    engine: Engine
+    services: Services
+
+
+def setup_logging(settings: Settings, *, console: bool = True) -> None:
+    configure_logging(
+        logs_dir=settings.logs_dir,
+        level=settings.env.stockbot_log_level,
+        fmt=settings.env.stockbot_log_format,
+        secrets=settings.env.secret_values(),
+        console=console,
+    )
+
+
+def effective_runtime(settings: Settings) -> RuntimeHolder:
+    """config.yaml's runtime block with the stored overrides on top (database open)."""
+    return RuntimeHolder(apply_overrides(settings.trading.runtime, load_overrides()))
+
+
+def build_broker(
+    settings: Settings,
+    *,
+    clock: Clock,
+    calendar: ExchangeCalendar,
+    market: MarketDataProvider,
+    fill_policy: FillPolicy = "latest",
+) -> Broker:
+    broker = settings.trading.broker
+    if broker.kind == "paper":
+        return PaperBroker(
+            market=market,
+            clock=clock,
+            calendar=calendar,
+            starting_cash=settings.trading.initial_capital,
+            slippage_bps=broker.slippage_bps,
+            commission_per_share=broker.commission_per_share,
+            fill_policy=fill_policy,
+        )
+    credentials = settings.env.alpaca_credentials()
+    if credentials is None:
+        raise SettingsError("broker.kind alpaca needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
+    return AlpacaBroker(
+        *credentials,
+        paper=settings.env.alpaca_paper,
+        allow_live=broker.allow_live,
+        base_url=settings.env.alpaca_base_url,
+        timeout=broker.request_timeout_seconds,
+    )
+
+
+def market_open_check(
+    broker: Broker, calendar: ExchangeCalendar, clock: Clock
+) -> Callable[[], bool]:
+    """Ask the broker's clock when it has a real one (Alpaca), else the calendar."""
+    if isinstance(broker, AlpacaBroker):
+
+        def from_broker() -> bool:
+            try:
+                return broker.get_clock().is_open
+            except BrokerError:
+                log.warning("broker clock unavailable; using the exchange calendar")
+                return calendar.is_open(clock.now())
+
+        return from_broker
+    return lambda: calendar.is_open(clock.now())
+
+
+def load_current_model(models_dir: Path, holder: ModelHolder) -> None:
+    try:
+        ensemble, run = load_run(models_dir)
+    except RegistryError as error:
+        log.warning("no model loaded", extra={"why": str(error)})
+        holder.mark_empty()
+        return
+    holder.swap(ensemble, run.run_id, run.manifest)
+    log.info("model loaded", extra={"run_id": run.run_id})
+
+
+def build_agent(
+    settings: Settings,
+    *,
+    clock: Clock,
+    database: Path | None = None,
+    data: MarketDataProvider | None = None,
+    models_dir: Path | None = None,
+    calendar: ExchangeCalendar | None = None,
+    load_model_in_background: bool = False,
+) -> Agent:
+    """Everything an agent needs; the database is opened (and migrated) here. With
+    `load_model_in_background` the model loads while the agent starts serving."""
+    calendar = calendar or get_calendar()
+    open_database(database or settings.database_path)
+    raw = data or build_provider(
+        settings.env,
+        broker_kind=settings.trading.broker.kind,
+        clock=clock,
+        timeout=settings.trading.broker.request_timeout_seconds,
+    )
+    check_provider_with_broker(raw.name, settings.trading.broker.kind)
+    market: MarketDataProvider = raw
+    if raw.name in NETWORK_PROVIDERS:
+        market = CachedProvider(
+            raw,
+            completed_through=lambda: datetime.combine(
+                calendar.last_completed_session(clock.now()), time(), tzinfo=UTC
+            ),
+        )
+    bus = EventBus()
+    broker = build_broker(settings, clock=clock, calendar=calendar, market=market)
+    order_manager = OrderManager(broker, clock=clock, publish=bus.publish)
+    models = ModelHolder()
+    folder = models_dir or settings.models_dir
+    if load_model_in_background:
+        models.load_in_background(lambda holder: load_current_model(folder, holder))
+    else:
+        load_current_model(folder, models)
+    services = Services(
+        settings=settings,
+        clock=clock,
+        calendar=calendar,
+        data=market,
+        broker=broker,
+        orders=order_manager,
+        bus=bus,
+        runtime=effective_runtime(settings),
+        models=models,
+        market_is_open=market_open_check(broker, calendar, clock),
+        mode_label="live"
+        if (settings.trading.broker.kind == "alpaca" and not settings.env.alpaca_paper)
+        else "paper",
+    )
+    ml = settings.trading.ml
+    predictor = LivePredictor(
+        data=market, calendar=calendar, models=models, lookback=ml.lookback, horizon=ml.horizon
+    )
+    engine = Engine(services, predictor)
+    engine.backtests.fail_interrupted()
+    return Agent(engine=engine, services=services)

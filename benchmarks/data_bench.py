@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from core.calendar import get_calendar
+from core.base.calendar import get_calendar
 from core.data.cache import CachedProvider
 from core.data.simulated import SimulatedMarket
 from core.data.validation import validate_bars

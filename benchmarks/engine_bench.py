@@ -25,10 +25,10 @@ AGENT_SCRIPT = textwrap.dedent("""
     began = time.perf_counter()
     from datetime import UTC, datetime
     from pathlib import Path
-    from core.app import build_agent
-    from core.clock import SimulatedClock
+    from core.app.composition import build_agent
+    from core.base.clock import SimulatedClock
     from core.data.simulated import SimulatedMarket
-    from core.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
+    from core.base.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
     home, symbols, cycles = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     names = tuple(f"S{i:03d}" for i in range(symbols))
     env = load_env_settings(None).model_copy(update={"stockbot_home": home,
@@ -59,10 +59,10 @@ AGENT_SCRIPT = textwrap.dedent("""
 
 
 def train_model(home: Path, models: list[str]) -> None:
-    from core.clock import SimulatedClock
+    from core.base.clock import SimulatedClock
     from core.data.simulated import SimulatedMarket
-    from core.demo import train_quick_model
-    from core.settings import Settings, TradingConfig, load_env_settings
+    from core.drivers.demo import train_quick_model
+    from core.base.settings import Settings, TradingConfig, load_env_settings
 
     env = load_env_settings(None).model_copy(update={"stockbot_home": home})
     settings = Settings(env=env, trading=TradingConfig())
@@ -90,7 +90,7 @@ def replay_versus_backtesting_py() -> tuple[float, float]:
     """Sessions per second on the oracle's fixed signals: ours and backtesting.py's."""
     from backtesting import Backtest
 
-    from core.backtest import BacktestConfig, run_backtest
+    from core.drivers.backtest import BacktestConfig, run_backtest
     from tests.integration.core import test_backtest_oracle as oracle
 
     frame = oracle.series()
@@ -116,9 +116,9 @@ def replay_versus_backtesting_py() -> tuple[float, float]:
 
 
 def large_backtest() -> float:
-    from core.backtest import BacktestConfig, history_start, run_backtest
+    from core.drivers.backtest import BacktestConfig, history_start, run_backtest
     from core.data.simulated import SimulatedMarket
-    from core.settings import Settings, TradingConfig, load_env_settings
+    from core.base.settings import Settings, TradingConfig, load_env_settings
 
     symbols = [f"B{i:03d}" for i in range(100)]
     config = BacktestConfig(

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.clock import LiveClock
-from core.types import OrderSide
+from core.base.clock import LiveClock
+from core.base.types import OrderSide
 from execution.alpaca_broker import AlpacaBroker
 from execution.order_manager import Intent, OrderManager, client_order_id_for
 from storage.database import close_database, open_database

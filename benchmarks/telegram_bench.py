@@ -16,8 +16,8 @@ import numpy as np
 from pydantic import SecretStr
 
 from bot.app import TelegramFrontEnd
-from core.clock import SimulatedClock
-from core.events import OrderSubmitted
+from core.base.clock import SimulatedClock
+from core.base.events import OrderSubmitted
 from storage.database import close_database
 from tests.fakes.telegram_server import running_fake_telegram
 from tests.integration.conftest import CYCLE_TIME, start_agent

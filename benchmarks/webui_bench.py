@@ -14,11 +14,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from core.app import build_agent
-from core.calendar import get_calendar
-from core.clock import SimulatedClock
+from core.app.composition import build_agent
+from core.base.calendar import get_calendar
+from core.base.clock import SimulatedClock
 from core.data.simulated import SimulatedMarket
-from core.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
+from core.base.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
 from storage import equity
 from storage.database import close_database
 from webui.security import WebCredentials

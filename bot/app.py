@@ -29,8 +29,8 @@ from bot.auth import Gate
 from bot.callbacks import CallbackSigner
 from bot.context import BotContext
 from bot.notifier import Notifier
-from core.engine import Engine
-from core.settings import Settings
+from core.agent.engine import Engine
+from core.base.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot.auth import Gate
 from bot.callbacks import CallbackSigner
-from core.engine import Engine
+from core.agent.engine import Engine
 
 KILL_CONFIRM_SECONDS = 30
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.engine import Decision, ModelReport, PnlReport, PositionView, StatusReport, Trade
-from core.settings import RuntimeSettings
-from core.types import TradingSignal
+from core.agent.engine import Decision, ModelReport, PnlReport, PositionView, StatusReport, Trade
+from core.base.settings import RuntimeSettings
+from core.base.types import TradingSignal
 
 HELP = """stockbot — your trading agent (paper unless you set up live).
 /status — mode, trading state, equity, P&L, positions

@@ -21,8 +21,8 @@ from bot.auth import actor_of, origin_of
 from bot.callbacks import ForgedCallback
 from bot.charts import price_chart
 from bot.context import KILL_CONFIRM_SECONDS, BotContext, bot_context
-from core.engine import EngineError, PnlPeriod
-from core.types import OrderStatus, TradingMode
+from core.agent.engine import EngineError, PnlPeriod
+from core.base.types import OrderStatus, TradingMode
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CallbackSigner
-from core.types import KillScope, TradingMode
+from core.base.types import KillScope, TradingMode
 
 
 def decision(signer: CallbackSigner, signal_id: str, chat_id: int) -> InlineKeyboardMarkup:

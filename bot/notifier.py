@@ -21,8 +21,8 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from bot import formatting, keyboards
 from bot.charts import price_chart
 from bot.context import BotContext
-from core.engine import EngineError
-from core.events import (
+from core.agent.engine import EngineError
+from core.base.events import (
     Alert,
     DailySummary,
     Event,
@@ -35,7 +35,7 @@ from core.events import (
     StopTriggered,
     TradingStateChanged,
 )
-from core.types import TradingSignal, TradingState
+from core.base.types import TradingSignal, TradingState
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from alpaca.trading.requests import (
 )
 
 from core.data.http import RateLimiter, call_with_retries, configure_alpaca_client
-from core.types import OrderSide, OrderStatus, OrderType
+from core.base.types import OrderSide, OrderStatus, OrderType
 from execution.broker import (
     AuthenticationFailed,
     BrokerAccount,

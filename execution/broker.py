@@ -26,7 +26,7 @@ from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, Field
 
-from core.types import (
+from core.base.types import (
     CLIENT_ORDER_ID_MAX_LENGTH,
     OrderSide,
     OrderStatus,

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core.clock import Clock
-from core.events import (
+from core.base.clock import Clock
+from core.base.events import (
     Alert,
     Event,
     OrderFailed,
@@ -32,7 +32,7 @@ from core.events import (
     OrderSubmitted,
     TradingStateChanged,
 )
-from core.types import (
+from core.base.types import (
     CLIENT_ORDER_ID_MAX_LENGTH,
     OrderSide,
     OrderStatus,

@@ -24,10 +24,10 @@ from typing import Literal
 
 import pandas as pd
 
-from core.calendar import ExchangeCalendar
-from core.clock import Clock
+from core.base.calendar import ExchangeCalendar
+from core.base.clock import Clock
 from core.data.provider import MarketDataProvider
-from core.types import OrderSide, OrderStatus, OrderType
+from core.base.types import OrderSide, OrderStatus, OrderType
 from execution.broker import (
     BrokerAccount,
     BrokerOrder,

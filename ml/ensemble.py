@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.types import FeatureContribution, ModelPrediction
+from core.base.types import FeatureContribution, ModelPrediction
 from ml.calibration import (
     CalibrationMethod,
     Calibrator,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple, Protocol
 
-from core.types import OrderSide, TradingState
+from core.base.types import OrderSide, TradingState
 from risk.daily_loss import session_of
 from risk.pdt import pdt_blocks
 from risk.portfolio import HeldPosition, stop_risk
@@ -22,7 +22,7 @@ DEFAULT_DUPLICATE_WINDOW = timedelta(minutes=5)
 
 
 class TradeRules(SizingRules, Protocol):
-    """The limits the checks read (core.settings.RuntimeSettings satisfies it)."""
+    """The limits the checks read (core.base.settings.RuntimeSettings satisfies it)."""
 
     max_portfolio_risk: float
     max_open_positions: int

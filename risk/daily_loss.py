@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from core.types import TradingState, TradingStatus
+from core.base.types import TradingState, TradingStatus
 from risk.trading_state import change_state
 
 EXCHANGE_TZ = ZoneInfo("America/New_York")

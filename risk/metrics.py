@@ -20,7 +20,7 @@ from datetime import datetime
 from itertools import pairwise
 from statistics import fmean, stdev
 
-from core.types import RiskMetrics
+from core.base.types import RiskMetrics
 from risk.portfolio import HeldPosition, exposure, stop_risk
 
 PERIODS_PER_YEAR = 252

@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 
 class StopRules(Protocol):
-    """Initial stop parameters (core.settings.StopSettings satisfies it)."""
+    """Initial stop parameters (core.base.settings.StopSettings satisfies it)."""
 
     method: Literal["atr", "percent"]
     atr_multiple: float
@@ -20,7 +20,7 @@ class StopRules(Protocol):
 
 
 class TrailingRules(Protocol):
-    """Trailing stop parameters (core.settings.TrailingSettings satisfies it)."""
+    """Trailing stop parameters (core.base.settings.TrailingSettings satisfies it)."""
 
     enabled: bool
     activate_at_r: float

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from core.types import KillScope, TradingState, TradingStatus
+from core.base.types import KillScope, TradingState, TradingStatus
 
 
 class OrderIntent(StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.types import OrderSide, PositionStatus
+from core.base.types import OrderSide, PositionStatus
 from storage.database import database_proxy
 from storage.models import Position
 

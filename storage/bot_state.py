@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.types import TradingState, TradingStatus
+from core.base.types import TradingState, TradingStatus
 from storage import audit
 from storage.database import database_proxy
 from storage.models import BotState

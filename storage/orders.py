@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.types import FINAL_STATUSES, OrderSide, OrderStatus, OrderType
+from core.base.types import FINAL_STATUSES, OrderSide, OrderStatus, OrderType
 from storage.database import database_proxy
 from storage.models import Fill, Order, Signal
 

@@ -1,4 +1,4 @@
-"""Runtime setting overrides. Callers validate (core.settings.apply_overrides) first:
+"""Runtime setting overrides. Callers validate (core.base.settings.apply_overrides) first:
 storage keeps whatever it is given, together with who changed it."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from core.types import ModelPrediction
+from core.base.types import ModelPrediction
 from storage.database import database_proxy
 from storage.models import Prediction
 

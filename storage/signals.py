@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.types import (
+from core.base.types import (
     ModelPrediction,
     OrderStatus,
     SignalType,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from peewee import SqliteDatabase
 
-from core.settings import env_var_names
+from core.base.settings import env_var_names
 from storage.database import close_database, open_database
 from tests.fakes.alpaca_server import FakeAlpacaServer, running_fake_alpaca
 from tests.network_guard import offline

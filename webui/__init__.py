@@ -1,5 +1,5 @@
 """webui: the NiceGUI front end — pages, the shared frame, charts.
 
-Imports: `core.engine` and the core base only. Pages call the Engine; they never touch
+Imports: `core.agent.engine` and the core base only. Pages call the Engine; they never touch
 storage, a broker or a model.
 """

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from nicegui import app, ui
 from nicegui.element import Element
 
-from core.engine import Engine, StatusReport
+from core.agent.engine import Engine, StatusReport
 from webui.state import WebState
 
 PAGES = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from core.settings import EnvSettings, SettingsError
+from core.base.settings import EnvSettings, SettingsError
 
 PASSWORD_FILE = "webui-password"
 SECRET_FILE = "webui-storage-secret"

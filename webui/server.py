@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, background_tasks, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from core.settings import EnvSettings
+from core.base.settings import EnvSettings
 from webui.pages import audit, backtest, dashboard, login, models, settings, signals, trades
 from webui.state import WebState
 

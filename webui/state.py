@@ -10,9 +10,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from core.engine import Engine, PerformanceSeries, PositionView, StatusReport
-from core.events import DailySummary
-from core.types import TradingSignal
+from core.agent.engine import Engine, PerformanceSeries, PositionView, StatusReport
+from core.base.events import DailySummary
+from core.base.types import TradingSignal
 from webui.security import LoginThrottle, WebCredentials
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from core.clock import LiveClock
-from core.types import OrderSide
+from core.base.clock import LiveClock
+from core.base.types import OrderSide
 from execution.alpaca_broker import AlpacaBroker
 from execution.order_manager import Intent, OrderManager, client_order_id_for
 from storage.database import open_database

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from core.app import Agent, build_agent
-from core.clock import SimulatedClock
+from core.app.composition import Agent, build_agent
+from core.base.clock import SimulatedClock
 from core.data.simulated import SimulatedMarket
-from core.events import Event
-from core.predictor import PredictionBatch
-from core.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
-from core.types import ModelPrediction
+from core.base.events import Event
+from core.agent.predictor import PredictionBatch
+from core.base.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
+from core.base.types import ModelPrediction
 from storage.database import close_database
 
 # Friday 2024-07-05, 15:45 New York: the default cycle time, market open.

@@ -6,7 +6,7 @@ import json
 
 from nicegui import ui
 
-from core.engine import Engine
+from core.agent.engine import Engine
 from webui.formatting import when
 from webui.frame import frame
 from webui.state import WebState

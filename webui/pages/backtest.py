@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from nicegui import ui
 
-from core.engine import BacktestRequest, BacktestRunView, Engine, EngineError, InvalidRequest
+from core.agent.engine import BacktestRequest, BacktestRunView, Engine, EngineError, InvalidRequest
 from webui import charts
 from webui.formatting import money, number, percent, when
 from webui.frame import frame, show_error

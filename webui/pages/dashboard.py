@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
-from core.engine import Engine, EngineError, PerformanceSeries
-from core.types import KillScope, TradingMode
+from core.agent.engine import Engine, EngineError, PerformanceSeries
+from core.base.types import KillScope, TradingMode
 from webui import charts
 from webui.formatting import money, percent, signed_money, when
 from webui.frame import error_label, frame, live

@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from core.engine import Engine, ModelReport
+from core.agent.engine import Engine, ModelReport
 from webui import charts
 from webui.formatting import number, percent
 from webui.frame import frame

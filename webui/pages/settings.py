@@ -15,8 +15,8 @@ from nicegui import ui
 from nicegui.element import Element
 from pydantic.fields import FieldInfo
 
-from core.engine import Engine, InvalidRequest
-from core.settings import RuntimeSettings
+from core.agent.engine import Engine, InvalidRequest
+from core.base.settings import RuntimeSettings
 from webui.frame import frame, show_error
 from webui.security import client_origin
 from webui.state import WebState

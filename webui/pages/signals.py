@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time
 from fastapi import Request
 from nicegui import ui
 
-from core.engine import Engine, EngineError
-from core.types import OrderStatus, TradingMode, TradingSignal
+from core.agent.engine import Engine, EngineError
+from core.base.types import OrderStatus, TradingMode, TradingSignal
 from webui.formatting import countdown, money, when
 from webui.frame import frame, live
 from webui.security import client_origin

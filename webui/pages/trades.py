@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from fastapi import Response
 from nicegui import app, ui
 
-from core.engine import Engine, EngineError, Trade
+from core.agent.engine import Engine, EngineError, Trade
 from webui.formatting import money, when
 from webui.frame import frame
 from webui.state import WebState

@@ -13,10 +13,10 @@ from pydantic import SecretStr
 
 from bot.app import TelegramFrontEnd
 from bot.callbacks import CallbackSigner
-from core.app import Agent
-from core.clock import SimulatedClock
-from core.settings import Settings
-from core.types import OrderStatus, TradingState
+from core.app.composition import Agent
+from core.base.clock import SimulatedClock
+from core.base.settings import Settings
+from core.base.types import OrderStatus, TradingState
 from storage import audit, book
 from storage.bot_state import load_trading_status
 from storage.database import close_database

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from core import watch
-from core.errors import AlreadyDecided, InvalidRequest, SignalExpiredError
-from core.events import (
+from core.agent import watch
+from core.base.errors import AlreadyDecided, InvalidRequest, SignalExpiredError
+from core.base.events import (
     ModeChanged,
     OrderFilled,
     SignalCreated,
@@ -19,7 +19,7 @@ from core.events import (
     StopTriggered,
     TradingStateChanged,
 )
-from core.types import KillScope, OrderStatus, TradingMode, TradingState
+from core.base.types import KillScope, OrderStatus, TradingMode, TradingState
 from storage import audit, book
 from storage.bot_state import load_trading_status, save_session_start
 from storage.models import PaperOrder, Signal

@@ -7,9 +7,9 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-from core.app import Agent, build_agent
-from core.clock import SimulatedClock
-from core.engine import BacktestRequest, BacktestRunView
+from core.app.composition import Agent, build_agent
+from core.base.clock import SimulatedClock
+from core.agent.engine import BacktestRequest, BacktestRunView
 from storage import backtest_runs
 from storage.database import close_database
 from storage.models import AuditEvent

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from backtesting import Backtest, Strategy
 
-from core.backtest import BacktestConfig, run_backtest
+from core.drivers.backtest import BacktestConfig, run_backtest
 from core.data.simulated import SimulatedMarket
-from core.predictor import PrecomputedPredictor
-from core.settings import (
+from core.agent.predictor import PrecomputedPredictor
+from core.base.settings import (
     BrokerSettings,
     RuntimeSettings,
     Settings,
@@ -23,7 +23,7 @@ from core.settings import (
     TrailingSettings,
     load_env_settings,
 )
-from core.types import ModelPrediction, TradingMode
+from core.base.types import ModelPrediction, TradingMode
 
 START, END = date(2022, 1, 3), date(2023, 12, 29)
 ENTRIES = set(range(5, 480, 40))  # session numbers with an "up" call

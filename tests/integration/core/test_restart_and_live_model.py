@@ -4,11 +4,11 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from core.clock import SimulatedClock
-from core.demo import train_quick_model
-from core.events import SignalCreated
-from core.predictor import LivePredictor
-from core.types import OrderStatus
+from core.base.clock import SimulatedClock
+from core.drivers.demo import train_quick_model
+from core.base.events import SignalCreated
+from core.agent.predictor import LivePredictor
+from core.base.types import OrderStatus
 from storage import orders
 from storage.database import close_database
 from storage.models import Order
@@ -50,7 +50,7 @@ def test_a_cycle_with_a_trained_model(tmp_path: Path, clock: SimulatedClock) -> 
         train_quick_model(
             settings, market, ["AAA", "BBB"], clock.now().date() - timedelta(days=1), lstm=False
         )
-        from core.app import load_current_model
+        from core.app.composition import load_current_model
 
         load_current_model(settings.models_dir, agent.services.models)
         ml = settings.trading.ml

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from core.cli import main
+from core.app.cli import main
 from tests.subprocesses import STOCKBOT, child_env, free_port
 
 

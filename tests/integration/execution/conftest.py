@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.clock import SimulatedClock
-from core.events import Event
+from core.base.clock import SimulatedClock
+from core.base.events import Event
 from execution.alpaca_broker import AlpacaBroker
 from execution.order_manager import OrderManager
 from tests.fakes.alpaca_server import FakeAlpacaServer

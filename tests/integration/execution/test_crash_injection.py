@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from core.clock import LiveClock
-from core.types import OrderStatus
+from core.base.clock import LiveClock
+from core.base.types import OrderStatus
 from execution.order_manager import OrderManager
 from storage import orders
 from storage.database import close_database, open_database

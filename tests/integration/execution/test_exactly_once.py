@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from core.clock import SimulatedClock
-from core.events import Alert, TradingStateChanged
-from core.types import OrderSide, OrderStatus, TradingState, TradingStatus
+from core.base.clock import SimulatedClock
+from core.base.events import Alert, TradingStateChanged
+from core.base.types import OrderSide, OrderStatus, TradingState, TradingStatus
 from execution.broker import BrokerUnavailable, OrderRequest
 from execution.order_manager import Intent, OrderManager, client_order_id_for
 from storage import book, orders

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.types import OrderStatus, TradingState
+from core.base.types import OrderStatus, TradingState
 from storage.models import AuditEvent, Order, SettingOverride
 from tests.integration.webui.conftest import PASSWORD, Web, eventually
 

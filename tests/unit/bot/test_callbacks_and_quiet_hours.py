@@ -6,8 +6,8 @@ import pytest
 
 from bot.callbacks import MAX_BYTES, CallbackSigner, ForgedCallback
 from bot.notifier import in_quiet_hours, is_critical
-from core.events import Alert, OrderFilled, StopTriggered, TradingStateChanged
-from core.types import OrderSide, TradingState, TradingStatus
+from core.base.events import Alert, OrderFilled, StopTriggered, TradingStateChanged
+from core.base.types import OrderSide, TradingState, TradingStatus
 
 SIGNER = CallbackSigner("123456:secret-token")
 LONGEST_ID = "BRK_B-20241231T2359-abcdef" + "x" * 14  # 40 characters, the maximum

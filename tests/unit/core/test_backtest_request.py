@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from core.backtest_jobs import BacktestRequest
-from core.errors import InvalidRequest
+from core.drivers.backtest_jobs import BacktestRequest
+from core.base.errors import InvalidRequest
 
 TODAY = date(2026, 11, 24)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.doctor import CheckStatus, run_checks
+from core.app.cli import main
+from core.app.doctor import CheckStatus, run_checks
 from storage.database import close_database, open_database
 from storage.migrations import LATEST_VERSION
 from storage.overrides import save_overrides

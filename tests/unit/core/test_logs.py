@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core.logs import configure_logging
+from core.base.logs import configure_logging
 
 TOKEN = "123456789:AAHk3j4h5k6j7h8k9j0h1k2j3h4k5j6h7k8"
 

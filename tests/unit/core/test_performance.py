@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from core.performance import buy_and_hold, drawdown, performance_series
+from core.agent.performance import buy_and_hold, drawdown, performance_series
 
 
 def _closes(values: list[float], days: list[str]) -> pd.DataFrame:

@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import (
+from core.base.settings import (
     RuntimeSettings,
     SettingsError,
     TradingConfig,
     apply_overrides,
     load_settings,
 )
-from core.types import TradingMode
+from core.base.types import TradingMode
 from storage.overrides import load_overrides, save_overrides
 
 
@@ -74,7 +74,7 @@ def test_default_config_file_in_working_folder_is_read() -> None:
 
 def test_repository_config_yaml_is_valid_and_equals_defaults() -> None:
     repo_config = Path(__file__).resolve().parents[3] / "config" / "config.yaml"
-    from core.settings import load_trading_config
+    from core.base.settings import load_trading_config
 
     assert load_trading_config(repo_config) == TradingConfig()
 
@@ -191,7 +191,7 @@ def test_settings_are_frozen() -> None:
 
 
 def test_every_field_is_documented() -> None:
-    from core.settings import (
+    from core.base.settings import (
         BrokerSettings,
         EnvSettings,
         ModelSettings,
@@ -226,7 +226,7 @@ def test_env_example_copied_as_is_gives_the_defaults() -> None:
 
 
 def test_env_example_lists_every_variable() -> None:
-    from core.settings import env_var_names
+    from core.base.settings import env_var_names
 
     example = (Path(__file__).resolve().parents[3] / ".env.example").read_text(encoding="utf-8")
     listed = {

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from core.types import (
+from core.base.types import (
     FeatureContribution,
     Fill,
     ModelPrediction,

@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.calendar import get_calendar
-from core.clock import SimulatedClock
-from core.types import OrderSide, OrderStatus, OrderType
+from core.base.calendar import get_calendar
+from core.base.clock import SimulatedClock
+from core.base.types import OrderSide, OrderStatus, OrderType
 from execution.broker import InsufficientBuyingPower, OrderRejected, OrderRequest, UnknownSymbol
 from execution.paper import PaperBroker
 from storage.database import close_database, open_database

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.cli import main
+from core.app.cli import main
 from ml.registry import current_run_id, load_run
 from storage.database import close_database, open_database
 from storage.models import ModelRun

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.settings import RuntimeSettings
-from core.types import OrderSide, TradingState
+from core.base.settings import RuntimeSettings
+from core.base.types import OrderSide, TradingState
 from risk.checks import AccountView, MarketView, RecentOrder, TradeRequest, validate_trade
 from risk.portfolio import HeldPosition
 

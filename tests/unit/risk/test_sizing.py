@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.settings import RuntimeSettings
+from core.base.settings import RuntimeSettings
 from risk.sizing import size_long
 
 RULES = RuntimeSettings()  # 2% risk, 25% max position, $5,000 max order

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.settings import StopSettings, TrailingSettings
+from core.base.settings import StopSettings, TrailingSettings
 from risk.stops import LongStop, StopError, check_stop, initial_stop, update_trailing
 
 

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from core.settings import RuntimeSettings
-from core.types import KillScope, TradingState, TradingStatus
+from core.base.settings import RuntimeSettings
+from core.base.types import KillScope, TradingState, TradingStatus
 from risk.daily_loss import SessionStart, evaluate_daily_loss, roll_session, session_of
 from risk.trading_state import OrderIntent, change_state, kill, order_allowed, resume
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.types import TradingState, TradingStatus
+from core.base.types import TradingState, TradingStatus
 from storage import audit
 from storage.bot_state import (
     load_session_start,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.types import OrderStatus, SignalType, TradingMode, TradingSignal
+from core.base.types import OrderStatus, SignalType, TradingMode, TradingSignal
 from storage import audit
 from storage.database import close_database, open_database
 from storage.signals import get_signal, save_signal, transition

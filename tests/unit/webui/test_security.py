@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from core.settings import load_env_settings
+from core.base.settings import load_env_settings
 from webui.security import (
     LoginThrottle,
     WebUiRefused,

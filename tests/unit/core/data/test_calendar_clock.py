@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.calendar import get_calendar
-from core.clock import LiveClock, SimulatedClock
+from core.base.calendar import get_calendar
+from core.base.clock import LiveClock, SimulatedClock
 
 CAL = get_calendar()
 

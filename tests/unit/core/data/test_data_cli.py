@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from core.app.cli import main
 from core.data.simulated import SimulatedMarket
 from tests.fakes.alpaca_server import FakeAlpacaServer
 

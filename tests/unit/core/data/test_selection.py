@@ -9,7 +9,7 @@ from core.data.csv_folder import CsvProvider
 from core.data.selection import build_provider, resolve_provider_name
 from core.data.simulated import SimulatedMarket
 from core.data.yahoo import YahooProvider
-from core.settings import EnvSettings, SettingsError
+from core.base.settings import EnvSettings, SettingsError
 
 
 def env(**values: object) -> EnvSettings:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.calendar import get_calendar
-from core.clock import SimulatedClock
+from core.base.calendar import get_calendar
+from core.base.clock import SimulatedClock
 from core.data.provider import MarketDataError
 from core.data.simulated import SimulatedMarket
 from core.data.validation import validate_bars

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.calendar import get_calendar
+from core.base.calendar import get_calendar
 from core.data.validation import validate_bars
 
 DAYS = ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08"]

@@ -38,7 +38,7 @@ AGENT_SCRIPT = textwrap.dedent("""
     clock = SimulatedClock(datetime(2024, 7, 5, 19, 45, tzinfo=UTC))
     agent = build_agent(settings, clock=clock, data=SimulatedMarket(clock=clock),
                         load_model_in_background=True)
-    agent.services.orders.reconcile()
+    agent.session.start()
     print(f"ready_s={time.perf_counter() - began:.3f}")
     agent.services.models.wait_loaded()
     print(f"model_s={time.perf_counter() - began:.3f}")
@@ -59,10 +59,10 @@ AGENT_SCRIPT = textwrap.dedent("""
 
 
 def train_model(home: Path, models: list[str]) -> None:
+    from core.app.demo import train_quick_model
     from core.base.clock import SimulatedClock
-    from core.data.simulated import SimulatedMarket
-    from core.drivers.demo import train_quick_model
     from core.base.settings import Settings, TradingConfig, load_env_settings
+    from core.data.simulated import SimulatedMarket
 
     env = load_env_settings(None).model_copy(update={"stockbot_home": home})
     settings = Settings(env=env, trading=TradingConfig())
@@ -116,9 +116,9 @@ def replay_versus_backtesting_py() -> tuple[float, float]:
 
 
 def large_backtest() -> float:
-    from core.drivers.backtest import BacktestConfig, history_start, run_backtest
-    from core.data.simulated import SimulatedMarket
     from core.base.settings import Settings, TradingConfig, load_env_settings
+    from core.data.simulated import SimulatedMarket
+    from core.drivers.backtest import BacktestConfig, history_start, run_backtest
 
     symbols = [f"B{i:03d}" for i in range(100)]
     config = BacktestConfig(

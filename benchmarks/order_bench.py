@@ -15,7 +15,7 @@ import numpy as np
 from core.base.clock import LiveClock
 from core.base.types import OrderSide
 from execution.alpaca_broker import AlpacaBroker
-from execution.order_manager import Intent, OrderManager, client_order_id_for
+from execution.order_manager import OrderIntent, OrderManager, client_order_id_for
 from storage.database import close_database, open_database
 from tests.fakes.alpaca_server import running_fake_alpaca
 
@@ -34,7 +34,7 @@ def main() -> None:
             for i in range(ORDERS):
                 began = time.perf_counter()
                 manager.submit(
-                    Intent(
+                    OrderIntent(
                         client_order_id=client_order_id_for(f"bench{i}"),
                         symbol="PLTR",
                         side=OrderSide.BUY,

@@ -17,8 +17,8 @@ from pathlib import Path
 from core.app.composition import build_agent
 from core.base.calendar import get_calendar
 from core.base.clock import SimulatedClock
-from core.data.simulated import SimulatedMarket
 from core.base.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
+from core.data.simulated import SimulatedMarket
 from storage import equity
 from storage.database import close_database
 from webui.security import WebCredentials

@@ -26,11 +26,12 @@ from alpaca.trading.requests import (
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
+    ReplaceOrderRequest,
     StopOrderRequest,
 )
 
-from core.data.http import RateLimiter, call_with_retries, configure_alpaca_client
 from core.base.types import OrderSide, OrderStatus, OrderType
+from core.data.http import RateLimiter, call_with_retries, configure_alpaca_client
 from execution.broker import (
     AuthenticationFailed,
     BrokerAccount,
@@ -40,6 +41,7 @@ from execution.broker import (
     BrokerUnavailable,
     DuplicateClientOrderId,
     InsufficientBuyingPower,
+    InsufficientQuantity,
     MarketClock,
     MarketClosed,
     OrderNotFound,
@@ -47,6 +49,7 @@ from execution.broker import (
     OrderRejected,
     OrderRequest,
     OutcomeUnknown,
+    ReplaceRequest,
     UnknownSymbol,
 )
 
@@ -71,24 +74,39 @@ class LiveTradingNotAllowed(BrokerError):
     """ALPACA_PAPER=false without broker.allow_live: stockbot refuses to start."""
 
 
-def _message(error: APIError) -> str:
+INSUFFICIENT_QTY_CODE = 40310000
+"""HTTP 403 with this code and no word of buying power: the shares are held by another
+order (a protective stop)."""
+
+
+def _body(error: APIError) -> dict[str, Any]:
     try:
-        return str(json.loads(str(error)).get("message", error))
-    except (ValueError, AttributeError):
-        return str(error)
+        body = json.loads(str(error))
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _message(error: APIError) -> str:
+    return str(_body(error).get("message", error))
 
 
 def classify(error: APIError) -> BrokerError:
     """Turn an Alpaca error into the domain error that says how to react."""
     status = error.status_code
     message = _message(error)
+    code = _body(error).get("code")
     lowered = message.lower()
     if status in _RETRY_STATUS:
         return BrokerUnavailable(f"Alpaca answered HTTP {status}: {message}")
     if status == 422 and "client_order_id" in lowered:
         return DuplicateClientOrderId(f"Alpaca: {message}")
-    if "buying power" in lowered or "insufficient" in lowered:
+    if "buying power" in lowered:
         return InsufficientBuyingPower(f"Alpaca: insufficient buying power ({message})")
+    if code == INSUFFICIENT_QTY_CODE or "insufficient qty" in lowered:
+        return InsufficientQuantity(
+            f"Alpaca: the shares are held by another open order ({message})"
+        )
     if status in (401, 403):
         return AuthenticationFailed(
             f"Alpaca refused the keys (HTTP {status}: {message}); check ALPACA_API_KEY, "
@@ -196,8 +214,7 @@ class AlpacaBroker:
             equity=float(raw["equity"]),
             buying_power=float(raw["buying_power"]),
             currency=raw.get("currency", "USD"),
-            pattern_day_trader=bool(raw.get("pattern_day_trader", False)),
-            day_trade_count=int(raw.get("daytrade_count") or 0),
+            multiplier=float(raw.get("multiplier") or 1),
         )
 
     def get_positions(self) -> list[BrokerPosition]:
@@ -242,6 +259,10 @@ class AlpacaBroker:
             next_open=_time(raw["next_open"]),
             next_close=_time(raw["next_close"]),
         )
+
+    def process_open_orders(self) -> int:
+        """Alpaca's exchange works resting orders itself; fills are found by tracking."""
+        return 0
 
     # -- writes --------------------------------------------------------------------
 
@@ -289,6 +310,22 @@ class AlpacaBroker:
 
     def cancel_all(self) -> None:
         self._read("cancel all", self._client.cancel_orders)
+
+    def replace_order(self, broker_order_id: str, change: ReplaceRequest) -> BrokerOrder:
+        """One PATCH: Alpaca answers with the new order and marks the old one replaced.
+        Sent once, like a submission."""
+        request = ReplaceOrderRequest(
+            qty=int(change.quantity) if change.quantity.is_integer() else None,
+            stop_price=change.stop_price,
+            client_order_id=change.client_order_id,
+        )
+        raw = self._once(
+            f"replace {broker_order_id} as {change.client_order_id}",
+            self._client.replace_order_by_id,
+            broker_order_id,
+            request,
+        )
+        return to_broker_order(raw)
 
     def close_position(self, symbol: str) -> BrokerOrder | None:
         try:

@@ -9,11 +9,17 @@
 | `get_order(broker_order_id)` | `BrokerOrder` | raise `OrderNotFound` if unknown |
 | `get_order_by_client_id(id)` | `BrokerOrder` or None | None when there is no such order |
 | `list_orders(status, since)` | `list[BrokerOrder]` | status is "open", "closed" or "all" |
-| `cancel_order(broker_order_id)` | None | idempotent: a final order is no error |
+| `cancel_order(broker_order_id)` | None | idempotent: a final order is no error; |
+| | | the cancel is confirmed by reading the order until it is final |
+| `replace_order(broker_order_id, change)` | `BrokerOrder` | a new order (new ids) in one |
+| | | step, the old one ends as cancelled: a stop is never missing or doubled |
 | `cancel_all()` | None | cancel every open order |
 | `close_position(symbol)` | `BrokerOrder` or None | flatten the symbol; None when flat |
 | `close_all()` | `list[BrokerOrder]` | flatten everything |
 | `get_clock()` | `MarketClock` | market open now, next open and close |
+| `process_open_orders()` | int (fills made) | let the exchange work resting orders now: a |
+| | | no-op where a real exchange does that itself (Alpaca); the paper |
+| | | exchange fills what the prices reached |
 
 All methods block (HTTP or SQLite); callers on the event loop use a thread. Errors are
 the `BrokerError` family below; each says how the system reacts.
@@ -49,6 +55,7 @@ class OrderRequest(Record):
     limit_price: PositivePrice | None = None
     stop_price: PositivePrice | None = None
     time_in_force: Literal["day", "gtc"] = "day"
+    """Protective stops are good-till-cancelled; everything else lives for the day."""
 
 
 class BrokerOrder(Record):
@@ -85,8 +92,22 @@ class BrokerAccount(Record):
     equity: float
     buying_power: float
     currency: str = "USD"
-    pattern_day_trader: bool = False
-    day_trade_count: int = 0
+    multiplier: float = 1.0
+    """Alpaca's buying-power multiplier: 1 is a cash account (no margin), whose sale
+    proceeds settle the next session and must not buy before then."""
+
+    @property
+    def is_cash_account(self) -> bool:
+        return self.multiplier <= 1.0
+
+
+class ReplaceRequest(Record):
+    """A change to a resting order, sent as one replace: the new order's client order id
+    (journaled first, like every intent), quantity and stop price."""
+
+    client_order_id: str = Field(min_length=1, max_length=CLIENT_ORDER_ID_MAX_LENGTH)
+    quantity: PositiveQuantity
+    stop_price: PositivePrice | None = None
 
 
 class MarketClock(Record):
@@ -112,10 +133,12 @@ class Broker(Protocol):
         self, status: OrderQuery = "open", since: datetime | None = None
     ) -> list[BrokerOrder]: ...
     def cancel_order(self, broker_order_id: str) -> None: ...
+    def replace_order(self, broker_order_id: str, change: ReplaceRequest) -> BrokerOrder: ...
     def cancel_all(self) -> None: ...
     def close_position(self, symbol: str) -> BrokerOrder | None: ...
     def close_all(self) -> list[BrokerOrder]: ...
     def get_clock(self) -> MarketClock: ...
+    def process_open_orders(self) -> int: ...
 
 
 class BrokerError(RuntimeError):
@@ -144,6 +167,11 @@ class OrderRejected(BrokerError):
 
 class InsufficientBuyingPower(OrderRejected):
     """Not enough cash or buying power for the order."""
+
+
+class InsufficientQuantity(OrderRejected):
+    """The shares are held by another open order (Alpaca HTTP 403, code 40310000), such
+    as a protective stop: cancel that order first, then sell."""
 
 
 class MarketClosed(OrderRejected):

@@ -1,43 +1,47 @@
 """The order manager: exactly one broker order per intent (DESIGN §5).
 
-1. The intent is journaled with a deterministic `client_order_id` before anything is
-   sent; writing it again returns the same row.
-2. Right before the broker call, the trading state (kill switch) and the
-   reconciliation health are checked — the one place orders leave the process.
+1. The intent is journaled with a deterministic `client_order_id` and its purpose
+   (open, reduce, flatten, protect) before anything is sent; writing it again returns
+   the same row.
+2. `_gate` runs right before EVERY call that can put an order at the broker — the
+   first send, each resend after an unknown outcome, a replace: it reads the persisted
+   trading state now and the reconciliation health. HALTED lets through only a
+   flatten's closing orders and protective-stop maintenance.
 3. The submission is sent once. If the outcome is unknown (timeout, 5xx, dropped
    connection, unreadable answer, 422 duplicate id), the order is looked up by client
-   order id: adopted if the broker has it, resubmitted with the same id if not. A second
-   id is never used, so the broker itself refuses a duplicate.
-4. Fills move the journal, the fills table and the agent's book; the signal follows.
-5. Reconciliation (at start and periodically) makes the journal and the book agree with
-   the broker, adopts orders it did not send, and blocks new orders while it fails.
+   order id: adopted if the broker has it, resent with the same id if not (after the
+   gate again). A second id is never used, so the broker itself refuses a duplicate.
+4. Every broker answer goes through the one fill handler (`execution.fills`).
+5. An exit (a SELL signal, the time exit, a flatten) first cancels the protective stop
+   and waits for the broker to confirm, then sells what is still held — never
+   "insufficient qty" because the stop holds the shares; if the exit cannot be sent,
+   the position is protected again.
 
-Blocking (HTTP and SQLite): the Engine calls it from a worker thread.
+Reconciliation, protective stops and the durable flatten are in their own modules and
+use this one. Blocking (HTTP and SQLite): the Engine calls it from a worker thread.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
 
 from core.base.clock import Clock
-from core.base.events import (
-    Alert,
-    Event,
-    OrderFailed,
-    OrderFilled,
-    OrderSubmitted,
-    TradingStateChanged,
-)
+from core.base.events import Alert, Event, OrderSubmitted
 from core.base.types import (
     CLIENT_ORDER_ID_MAX_LENGTH,
+    FINAL_STATUSES,
+    ExitReason,
     OrderSide,
     OrderStatus,
     OrderType,
     TradingState,
+    TradingStatus,
 )
 from execution.broker import (
     AuthenticationFailed,
@@ -45,19 +49,21 @@ from execution.broker import (
     BrokerError,
     BrokerOrder,
     BrokerUnavailable,
-    OrderRejected,
+    OrderNotFound,
     OrderRequest,
     OutcomeUnknown,
+    ReplaceRequest,
 )
-from risk.trading_state import OrderIntent, change_state, order_allowed
-from storage import book, orders
-from storage.bot_state import load_trading_status, save_trading_status
-from storage.models import Order
-from storage.signals import transition
+from execution.fills import FillHandler
+from execution.trading_state import TradingStateKeeper
+from risk.trading_state import OrderPurpose, change_state, order_allowed
+from storage import orders
+from storage.orders import IntentFields, OrderRow
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_OUTCOME = "outcome unknown; reconciliation will settle it"
+_EPSILON = 1e-9
 
 
 def client_order_id_for(signal_id: str, leg: str = "entry") -> str:
@@ -69,16 +75,33 @@ def client_order_id_for(signal_id: str, leg: str = "entry") -> str:
 
 
 @dataclass(frozen=True)
-class Intent:
+class OrderIntent:
     client_order_id: str
     symbol: str
     side: OrderSide
     quantity: float
-    purpose: OrderIntent = OrderIntent.OPEN
+    purpose: OrderPurpose = OrderPurpose.OPEN
     order_type: OrderType = OrderType.MARKET
     limit_price: float | None = None
     stop_price: float | None = None
+    time_in_force: Literal["day", "gtc"] = "day"
+    reason: ExitReason | None = None
     signal_id: str | None = None
+
+    def fields(self) -> IntentFields:
+        return IntentFields(
+            client_order_id=self.client_order_id,
+            symbol=self.symbol,
+            side=self.side,
+            quantity=self.quantity,
+            purpose=self.purpose.value,
+            order_type=self.order_type,
+            limit_price=self.limit_price,
+            stop_price=self.stop_price,
+            time_in_force=self.time_in_force,
+            reason=self.reason.value if self.reason else None,
+            signal_id=self.signal_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +115,8 @@ class OrderOutcome:
     error: str | None
 
     @classmethod
-    def of(cls, row: Order) -> OrderOutcome:
+    def of(cls, row: OrderRow) -> OrderOutcome:
+        row = orders.reload(row)
         return cls(
             row.client_order_id,
             row.symbol,
@@ -104,38 +128,17 @@ class OrderOutcome:
         )
 
 
-@dataclass
-class ReconcileReport:
-    ok: bool
-    adopted: list[str] = field(default_factory=list)
-    settled: list[str] = field(default_factory=list)
-    resubmitted: list[str] = field(default_factory=list)
-    corrections: list[str] = field(default_factory=list)
-    error: str | None = None
+class ExitGuard:
+    """What an exit must do around its order: free the shares first, protect again if
+    the exit does not go out (set by the protective-stop keeper)."""
 
+    def release(self, symbol: str) -> bool:
+        """Cancel the symbol's protective stop and wait for the broker; False when the
+        cancel could not be confirmed (then nothing is sold)."""
+        return True
 
-# Which lifecycle moves a signal makes when its order reaches a status.
-_SIGNAL_PATH = {
-    OrderStatus.SUBMITTED: [(OrderStatus.APPROVED, OrderStatus.SUBMITTED)],
-    OrderStatus.PARTIALLY_FILLED: [
-        (OrderStatus.APPROVED, OrderStatus.SUBMITTED),
-        (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED),
-    ],
-    OrderStatus.FILLED: [
-        (OrderStatus.APPROVED, OrderStatus.SUBMITTED),
-        (OrderStatus.SUBMITTED, OrderStatus.FILLED),
-        (OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED),
-    ],
-    OrderStatus.CANCELLED: [
-        (OrderStatus.APPROVED, OrderStatus.CANCELLED),
-        (OrderStatus.SUBMITTED, OrderStatus.CANCELLED),
-        (OrderStatus.PARTIALLY_FILLED, OrderStatus.CANCELLED),
-    ],
-    OrderStatus.FAILED: [
-        (OrderStatus.APPROVED, OrderStatus.FAILED),
-        (OrderStatus.SUBMITTED, OrderStatus.FAILED),
-    ],
-}
+    def restore(self, symbol: str) -> None:
+        """Protect what the exit does not hold (all of it when the exit failed)."""
 
 
 class OrderManager:
@@ -145,56 +148,100 @@ class OrderManager:
         *,
         clock: Clock,
         publish: Callable[[Event], None] = lambda event: None,
+        trading_state: TradingStateKeeper | None = None,
         resubmit_attempts: int = 2,
         lookup_attempts: int = 5,
-        max_intent_age: timedelta = timedelta(minutes=15),
-        reconcile_lookback: timedelta = timedelta(days=3),
+        cancel_wait: timedelta = timedelta(seconds=10),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.broker = broker
         self._clock = clock
         self._publish = publish
+        self.trading_state = trading_state or TradingStateKeeper(publish)
+        self.fills = FillHandler(clock=clock, publish=publish)
+        self.exits = ExitGuard()
         self._resubmit_attempts = resubmit_attempts
         self._lookup_attempts = lookup_attempts
-        self._max_intent_age = max_intent_age
-        self._reconcile_lookback = reconcile_lookback
+        self._cancel_wait = cancel_wait
         self._sleep = sleep
         self.healthy = False
         """True after a successful reconciliation; new orders are blocked until then."""
         self.blocked_reason = "not reconciled with the broker yet"
+        self.lock = threading.RLock()
+        """Held while an intent is being sent and while reconciling: one order desk."""
+        self.in_flight: set[str] = set()
+        """Client order ids this process is sending right now (reconciliation leaves
+        them alone; after a crash the set is empty)."""
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def publish(self, event: Event) -> None:
+        self._publish(event)
 
     # -- submitting ----------------------------------------------------------------
 
-    def submit(self, intent: Intent) -> OrderOutcome:
-        row, created = orders.write_intent(
-            client_order_id=intent.client_order_id,
-            symbol=intent.symbol,
-            side=intent.side,
-            quantity=intent.quantity,
-            order_type=intent.order_type,
-            limit_price=intent.limit_price,
-            stop_price=intent.stop_price,
-            signal_id=intent.signal_id,
-            now=self._clock.now(),
-        )
+    def submit(self, intent: OrderIntent) -> OrderOutcome:
+        """Journal the intent, then send it (an exit frees its shares first)."""
+        row, created = orders.write_intent(intent.fields(), self._clock.now())
         if not created and OrderStatus(row.status) is not OrderStatus.APPROVED:
             return OrderOutcome.of(row)  # already sent: a retry or a double tap
-        return self._send(row, intent.purpose)
+        return self.send(row)
 
-    def _fail(self, row: Order, reason: str) -> OrderOutcome:
-        orders.update(row, status=OrderStatus.FAILED, error=reason, now=self._clock.now())
-        self._sync_signal(row)
-        self._publish(
-            OrderFailed(
-                client_order_id=row.client_order_id,
-                symbol=row.symbol,
-                reason=reason,
-                signal_id=row.signal_id,
-            )
-        )
+    def send(self, row: OrderRow) -> OrderOutcome:
+        """Send a journaled intent that has not gone out yet."""
+        with self.lock:
+            self.in_flight.add(row.client_order_id)
+            try:
+                if _is_exit(row):
+                    return self._send_exit(row)
+                return self._send(row)
+            finally:
+                self.in_flight.discard(row.client_order_id)
+
+    def gate(self, purpose: OrderPurpose) -> str | None:
+        """Why an order of this purpose may not leave the process now (None: it may).
+        Reads the persisted trading state at this moment."""
+        if not self.healthy and purpose not in (OrderPurpose.FLATTEN, OrderPurpose.PROTECT):
+            return f"blocked: {self.blocked_reason}"
+        allowed, reason = order_allowed(self.trading_state.state(), purpose)
+        return None if allowed else f"blocked: {reason}"
+
+    def fail(self, row: OrderRow, reason: str) -> OrderOutcome:
+        self.fills.fail(row, reason)
         return OrderOutcome.of(row)
 
-    def _request(self, row: Order) -> OrderRequest:
+    def _send_exit(self, row: OrderRow) -> OrderOutcome:
+        """Free the shares held by the protective stop, then sell what is still held."""
+        blocked = self.gate(OrderPurpose(row.purpose))
+        if blocked:  # checked before the stop is touched: a blocked exit keeps it
+            return self.fail(row, blocked)
+        if not self.exits.release(row.symbol):
+            return self.fail(row, "the protective stop could not be cancelled; nothing sold")
+        held = self._broker_quantity(row.symbol)
+        if held is None:
+            self.exits.restore(row.symbol)
+            return self.fail(row, "the broker's position could not be read; nothing sold")
+        if held <= _EPSILON:
+            self.fills.cancelled(row, "nothing held any more (the protective stop filled first)")
+            return OrderOutcome.of(row)
+        if held + _EPSILON < row.quantity:
+            orders.shrink_intent(row, held, self._clock.now())
+        outcome = self._send(row)
+        # Whatever the exit did, the shares it does not hold keep a stop.
+        self.exits.restore(row.symbol)
+        return outcome
+
+    def _broker_quantity(self, symbol: str) -> float | None:
+        try:
+            positions = self.broker.get_positions()
+        except BrokerError as error:
+            log.warning("positions unavailable", extra={"symbol": symbol, "why": str(error)})
+            return None
+        return sum(p.quantity for p in positions if p.symbol == symbol)
+
+    def _request(self, row: OrderRow) -> OrderRequest:
         return OrderRequest(
             client_order_id=row.client_order_id,
             symbol=row.symbol,
@@ -203,15 +250,14 @@ class OrderManager:
             order_type=OrderType(row.order_type),
             limit_price=row.limit_price,
             stop_price=row.stop_price,
+            time_in_force=row.time_in_force,
         )
 
-    def _send(self, row: Order, purpose: OrderIntent) -> OrderOutcome:
-        if not self.healthy and purpose is not OrderIntent.FLATTEN:
-            return self._fail(row, f"blocked: {self.blocked_reason}")
-        # The gate: read the persisted kill switch now, not a copy from earlier.
-        allowed, reason = order_allowed(load_trading_status().state, purpose)
-        if not allowed:
-            return self._fail(row, f"blocked: {reason}")
+    def _send(self, row: OrderRow) -> OrderOutcome:
+        purpose = OrderPurpose(row.purpose)
+        blocked = self.gate(purpose)
+        if blocked:
+            return self.fail(row, blocked)
         request = self._request(row)
         try:
             placed: BrokerOrder | None = self.broker.submit_order(request)
@@ -220,18 +266,23 @@ class OrderManager:
                 "order outcome unknown",
                 extra={"client_order_id": row.client_order_id, "why": str(error)},
             )
-            placed = self._resolve_unknown(row, request)
+            placed = self._resolve_unknown(row, request, purpose)
         except AuthenticationFailed as error:
             self._halt_for(str(error))
-            return self._fail(row, str(error))
-        except OrderRejected as error:
-            return self._fail(row, str(error))
+            return self.fail(row, str(error))
         except BrokerError as error:
-            return self._fail(row, str(error))
+            return self.fail(row, str(error))
         if placed is None:
-            orders.update(
-                row, status=OrderStatus.SUBMITTED, error=UNKNOWN_OUTCOME, now=self._clock.now()
-            )
+            row = orders.reload(row)
+            if OrderStatus(row.status) is OrderStatus.APPROVED:
+                now = self._clock.now()
+                orders.update(
+                    row,
+                    status=OrderStatus.SUBMITTED,
+                    error=UNKNOWN_OUTCOME,
+                    submitted_at=now,
+                    now=now,
+                )
             return OrderOutcome.of(row)
         self._publish(
             OrderSubmitted(
@@ -242,7 +293,7 @@ class OrderManager:
                 signal_id=row.signal_id,
             )
         )
-        self._apply(row, placed)
+        self.fills.apply(row, placed)
         return OrderOutcome.of(row)
 
     def _lookup(self, client_order_id: str) -> BrokerOrder | None:
@@ -256,7 +307,9 @@ class OrderManager:
                 self._sleep(min(0.5 * 2**attempt, 10.0))
         return None
 
-    def _resolve_unknown(self, row: Order, request: OrderRequest) -> BrokerOrder | None:
+    def _resolve_unknown(
+        self, row: OrderRow, request: OrderRequest, purpose: OrderPurpose
+    ) -> BrokerOrder | None:
         for attempt in range(self._resubmit_attempts + 1):
             try:
                 found = self._lookup(request.client_order_id)
@@ -270,6 +323,14 @@ class OrderManager:
                 return found
             if attempt == self._resubmit_attempts:
                 return None
+            blocked = self.gate(purpose)
+            if blocked:
+                # Not resent. The first request may still arrive late; the row stays
+                # open (outcome unknown), so tracking and reconciliation keep looking
+                # it up by client order id and a kill cancels it if it appears.
+                orders.update(row, error=f"{UNKNOWN_OUTCOME}; not resent ({blocked})")
+                log.warning("resend blocked", extra={"client_order_id": row.client_order_id})
+                return None
             try:
                 # Same client order id: if the first one did arrive, the broker refuses.
                 return self.broker.submit_order(request)
@@ -280,84 +341,128 @@ class OrderManager:
                 return None
         return None
 
-    # -- applying broker state -------------------------------------------------------
-
-    def _apply(self, row: Order, placed: BrokerOrder) -> None:
-        now = self._clock.now()
-        previous_filled = row.filled_quantity or 0.0
-        previous_avg = row.filled_avg_price or 0.0
-        previous_commission = _commission_recorded(row)
-        status = placed.status
-        orders.update(
-            row,
-            status=status,
-            broker_order_id=placed.broker_order_id,
-            filled_quantity=placed.filled_quantity,
-            filled_avg_price=placed.filled_avg_price,
-            submitted_at=placed.submitted_at or now,
-            now=now,
-            error=placed.reject_reason if status is OrderStatus.FAILED else None,
-        )
-        new = placed.filled_quantity - previous_filled
-        if new > 1e-9 and placed.filled_avg_price is not None:
-            price = (
-                placed.filled_avg_price * placed.filled_quantity - previous_avg * previous_filled
-            ) / new
-            commission = max(placed.commission - previous_commission, 0.0)
-            at = placed.updated_at or now
-            orders.record_fill(row, quantity=new, price=price, commission=commission, at=at)
-            book.apply_fill(row.symbol, OrderSide(row.side), new, price, commission, at)
-            self._publish(
-                OrderFilled(
-                    client_order_id=row.client_order_id,
-                    symbol=row.symbol,
-                    side=OrderSide(row.side),
-                    quantity=new,
-                    price=price,
-                    signal_id=row.signal_id,
-                )
-            )
-        if status is OrderStatus.FAILED:
-            self._publish(
-                OrderFailed(
-                    client_order_id=row.client_order_id,
-                    symbol=row.symbol,
-                    reason=placed.reject_reason or "rejected by the broker",
-                    signal_id=row.signal_id,
-                )
-            )
-        self._sync_signal(row)
-
-    def _sync_signal(self, row: Order) -> None:
-        if row.signal_id is None:
-            return
-        for start, end in _SIGNAL_PATH.get(OrderStatus(row.status), []):
-            transition(row.signal_id, start, end, "system", now=self._clock.now())
-
     def _halt_for(self, reason: str) -> None:
-        current = load_trading_status()
-        if current.state is TradingState.HALTED:
-            return
-        status = change_state(
-            current,
-            TradingState.HALTED,
-            actor="system",
-            reason=f"broker refused the keys: {reason}",
-            now=self._clock.now(),
-        )
-        save_trading_status(status)
-        self._publish(TradingStateChanged(status=status, previous=current.state))
-        self._publish(
-            Alert(severity="critical", source="broker", message=f"Trading HALTED: {reason}")
-        )
+        def halt(current: TradingStatus) -> TradingStatus | None:
+            if current.state is TradingState.HALTED:
+                return None
+            return change_state(
+                current,
+                TradingState.HALTED,
+                actor="system",
+                reason=f"broker refused the keys: {reason}",
+                now=self._clock.now(),
+            )
 
-    # -- tracking and reconciliation ---------------------------------------------------
+        if self.trading_state.change(halt) is not None:
+            self._publish(
+                Alert(severity="critical", source="broker", message=f"Trading HALTED: {reason}")
+            )
+
+    # -- changing and cancelling ---------------------------------------------------
+
+    def replace(self, row: OrderRow, intent: OrderIntent) -> OrderOutcome:
+        """Replace a working order by a new one (journaled first) in one broker call;
+        the old one ends cancelled. On failure the old one stays as it was."""
+        new, created = orders.write_intent(intent.fields(), self._clock.now())
+        if not created and OrderStatus(new.status) is not OrderStatus.APPROVED:
+            return OrderOutcome.of(new)
+        blocked = self.gate(intent.purpose)
+        if blocked:
+            return self.fail(new, blocked)
+        if row.broker_order_id is None:
+            return self.fail(new, "the order to replace is not known at the broker")
+        change = ReplaceRequest(
+            client_order_id=intent.client_order_id,
+            quantity=intent.quantity,
+            stop_price=intent.stop_price,
+        )
+        try:
+            placed: BrokerOrder | None = self.broker.replace_order(row.broker_order_id, change)
+        except OutcomeUnknown:
+            try:
+                placed = self._lookup(intent.client_order_id)
+            except BrokerUnavailable:
+                placed = None
+        except BrokerError as error:
+            return self.fail(new, f"replace refused: {error}")
+        if placed is None:
+            self.refresh(row)
+            return self.fail(new, "replace not confirmed by the broker")
+        self.fills.apply(new, placed)
+        self.refresh(row)
+        return OrderOutcome.of(new)
+
+    def refresh(self, row: OrderRow) -> OrderOutcome:
+        """Read one order from the broker now and apply what it says."""
+        try:
+            if row.broker_order_id is not None:
+                placed: BrokerOrder | None = self.broker.get_order(row.broker_order_id)
+            else:
+                placed = self._lookup(row.client_order_id)
+        except OrderNotFound:
+            placed = None
+        except BrokerError as error:
+            log.warning("order refresh failed", extra={"order": row.client_order_id, "why": error})
+            return OrderOutcome.of(row)
+        if placed is not None:
+            self.fills.apply(row, placed)
+        return OrderOutcome.of(row)
+
+    def cancel(self, row: OrderRow) -> OrderOutcome:
+        """Cancel one order and wait until the broker shows it final (cancelled, or
+        filled meanwhile). An intent that never reached the broker is withdrawn."""
+        row = orders.reload(row)
+        if OrderStatus(row.status) in FINAL_STATUSES:
+            return OrderOutcome.of(row)
+        if row.client_order_id in self.in_flight:
+            return OrderOutcome.of(row)
+        if row.broker_order_id is None:
+            try:
+                found = self._lookup(row.client_order_id)
+            except BrokerUnavailable:
+                return OrderOutcome.of(row)
+            if found is None:
+                self.fills.cancelled(row, "cancelled before it reached the broker")
+                return OrderOutcome.of(row)
+            self.fills.apply(row, found)
+            row = orders.reload(row)
+        try:
+            self.broker.cancel_order(row.broker_order_id)
+        except BrokerError as error:
+            log.warning("cancel failed", extra={"order": row.client_order_id, "why": str(error)})
+        deadline = time.monotonic() + self._cancel_wait.total_seconds()
+        while True:
+            outcome = self.refresh(row)
+            if outcome.status in FINAL_STATUSES or time.monotonic() >= deadline:
+                return outcome
+            self._sleep(0.2)
+
+    def cancel_working(self, *, purposes: tuple[OrderPurpose, ...]) -> list[OrderOutcome]:
+        """Cancel every working order of these purposes, each confirmed by the broker."""
+        outcomes = []
+        for row in orders.unfinished():
+            if OrderPurpose(row.purpose) in purposes:
+                outcomes.append(self.cancel(row))
+        return outcomes
+
+    # -- tracking ------------------------------------------------------------------
 
     def track(self) -> int:
         """Poll the broker for every open order we sent; returns how many changed."""
         changed = 0
         for row in orders.unfinished():
+            if row.client_order_id in self.in_flight:
+                continue
             if row.broker_order_id is None:
+                if OrderStatus(row.status) is OrderStatus.APPROVED:
+                    continue  # not sent yet: reconciliation decides
+                try:  # outcome unknown: it may have arrived since
+                    found = self._lookup(row.client_order_id)
+                except BrokerUnavailable:
+                    continue
+                if found is not None:
+                    self.fills.apply(row, found)
+                    changed += 1
                 continue
             try:
                 placed = self.broker.get_order(row.broker_order_id)
@@ -367,135 +472,14 @@ class OrderManager:
                 )
                 continue
             if placed.status.value != row.status or placed.filled_quantity != row.filled_quantity:
-                self._apply(row, placed)
+                self.fills.apply(row, placed)
                 changed += 1
         return changed
 
-    def reconcile(self) -> ReconcileReport:
-        """Make the journal and the book agree with the broker (the truth)."""
-        report = ReconcileReport(ok=False)
-        now = self._clock.now()
-        try:
-            unsent = self._settle_journal(report, now)
-            self._adopt_external(report, now)
-            report.corrections.extend(self._correct_book(now))
-        except BrokerError as error:
-            self.healthy = False
-            self.blocked_reason = f"reconciliation with the broker failed ({error})"
-            report.error = str(error)
-            self._publish(
-                Alert(
-                    severity="critical",
-                    source="reconciliation",
-                    message=f"Reconciliation failed; new orders are blocked: {error}",
-                )
-            )
-            return report
-        self.healthy = True
-        self.blocked_reason = ""
-        report.ok = True
-        for row in unsent:
-            purpose = OrderIntent.REDUCE if row.side == OrderSide.SELL.value else OrderIntent.OPEN
-            self._send(row, purpose)
-            report.resubmitted.append(row.client_order_id)
-        if report.adopted or report.corrections:
-            self._publish(
-                Alert(
-                    severity="warning",
-                    source="reconciliation",
-                    message="Reconciliation changed the books: "
-                    + "; ".join(
-                        [*(f"adopted {cid}" for cid in report.adopted), *report.corrections]
-                    ),
-                )
-            )
-        return report
 
-    def _settle_journal(self, report: ReconcileReport, now: datetime) -> list[Order]:
-        """Settle open journal rows; returns intents that were never sent and are still
-        young enough to send once reconciliation has succeeded."""
-        unsent = []
-        for row in orders.unfinished():
-            placed = self.broker.get_order_by_client_id(row.client_order_id)
-            if placed is not None:
-                self._apply(row, placed)
-                report.settled.append(row.client_order_id)
-                continue
-            if OrderStatus(row.status) is OrderStatus.APPROVED:
-                # Written but never sent (the process stopped in between).
-                if now - row.created_at <= self._max_intent_age:
-                    unsent.append(row)
-                else:
-                    self._fail(row, "not sent before a restart and now too old to send")
-                continue
-            self._fail(row, "the broker has no order with this client order id")
-        return unsent
-
-    def _adopt_external(self, report: ReconcileReport, now: datetime) -> None:
-        for placed in self.broker.list_orders("all", since=now - self._reconcile_lookback):
-            if orders.get_by_client_id(placed.client_order_id) is not None:
-                continue
-            row = orders.adopt_external(
-                client_order_id=placed.client_order_id,
-                broker_order_id=placed.broker_order_id,
-                symbol=placed.symbol,
-                side=placed.side,
-                quantity=placed.quantity,
-                order_type=placed.order_type,
-                status=OrderStatus.SUBMITTED,
-                now=now,
-            )
-            # Fills of adopted orders are journaled, but the book is set from the
-            # broker's positions below, so they do not move it twice.
-            orders.update(
-                row,
-                status=placed.status,
-                filled_quantity=placed.filled_quantity,
-                filled_avg_price=placed.filled_avg_price,
-                now=now,
-            )
-            report.adopted.append(placed.client_order_id)
-
-    def _correct_book(self, now: datetime) -> list[str]:
-        held = {p.symbol: p for p in self.broker.get_positions()}
-        symbols = sorted(set(held) | {p.symbol for p in book.open_positions()})
-        changes = []
-        for symbol in symbols:
-            position = held.get(symbol)
-            quantity = position.quantity if position else 0.0
-            price = position.avg_entry_price if position else 0.0
-            change = book.correct_to_broker(symbol, quantity, price, now)
-            if change:
-                changes.append(change)
-        return changes
-
-    # -- kill switch -------------------------------------------------------------------
-
-    def cancel_open(self) -> int:
-        """Cancel every open order at the broker; returns how many journal rows closed."""
-        self.broker.cancel_all()
-        before = len(orders.unfinished())
-        self.track()
-        return before - len(orders.unfinished())
-
-    def flatten(self, *, actor: str) -> list[OrderOutcome]:
-        """Close every position the broker reports, journaled like any order."""
-        stamp = f"{self._clock.now():%Y%m%d%H%M%S}"
-        outcomes = []
-        for position in self.broker.get_positions():
-            if position.quantity <= 0:
-                continue
-            intent = Intent(
-                client_order_id=f"sb-flat-{position.symbol}-{stamp}",
-                symbol=position.symbol,
-                side=OrderSide.SELL,
-                quantity=position.quantity,
-                purpose=OrderIntent.FLATTEN,
-            )
-            log.info("flatten", extra={"symbol": position.symbol, "actor": actor})
-            outcomes.append(self.submit(intent))
-        return outcomes
-
-
-def _commission_recorded(row: Order) -> float:
-    return sum(fill.commission for fill in row.fills)
+def _is_exit(row: OrderRow) -> bool:
+    """A closing order that the protective stop would otherwise block."""
+    return row.side == OrderSide.SELL.value and row.purpose in (
+        OrderPurpose.REDUCE.value,
+        OrderPurpose.FLATTEN.value,
+    )

@@ -1,54 +1,68 @@
 """The paper broker: a simulated exchange behind the same `Broker` protocol as Alpaca.
 
-Its books (cash, orders, positions, fills) are its own SQLite tables, apart from the
-agent's journal, and survive restarts. Fills:
+Its books (cash, orders, positions, fills) are its own SQLite tables
+(`storage.paper_exchange`), apart from the agent's journal, and survive restarts.
 
-- market orders fill at the next price from the market data layer — the latest price
-  when the market is open (`fill_policy="latest"`, live and demo), or the next bar's
-  open (`fill_policy="next_open"`, replay: `on_bar`);
-- limit and stop orders fill against a bar's high and low (a gap through the level
-  fills at the open, not at the level), or against the latest price live;
-- slippage moves every fill against the order by `slippage_bps`; commission is per
-  share. No margin and no short selling: a buy that would make cash negative is
-  refused, a sell larger than the position is refused.
-
-Deterministic: no randomness anywhere.
+Prices come from one of two places, chosen when it is built (never a flag the callers
+test):
+- live and demo: the latest price from the market data layer. A market order fills at
+  once while the market is open; resting orders are worked by `process_open_orders`,
+  which the session lifecycle calls on every watch tick;
+- replay (`session_bars` given): the bar of the session in progress. An order fills
+  against a bar only if it was resting at that session's open (or was placed at the
+  open, like a protective stop after an opening fill), so a decision taken at a close
+  fills at the next open, never against the bar it was decided on.
+Market orders fill at the price (or the bar's open); limit and stop orders against the
+high and low — a gap through the level fills at the open, not at the level. Slippage
+moves every fill against the order by `slippage_bps`; commission is per share. No
+margin, no short selling. Deterministic: no randomness anywhere.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime
-from typing import Literal
-
-import pandas as pd
+from typing import Protocol
 
 from core.base.calendar import ExchangeCalendar
 from core.base.clock import Clock
-from core.data.provider import MarketDataProvider
+from core.base.settings import BrokerSettings
 from core.base.types import OrderSide, OrderStatus, OrderType
+from core.data.bars import SessionBar
+from core.data.provider import MarketDataProvider
 from execution.broker import (
     BrokerAccount,
     BrokerOrder,
     BrokerPosition,
     DuplicateClientOrderId,
     InsufficientBuyingPower,
+    InsufficientQuantity,
     MarketClock,
     OrderNotFound,
     OrderQuery,
     OrderRejected,
     OrderRequest,
+    ReplaceRequest,
     UnknownSymbol,
 )
-from storage.database import database_proxy
-from storage.models import PaperAccount, PaperFill, PaperOrder, PaperPosition
+from storage import paper_exchange as books
 
 log = logging.getLogger(__name__)
 
-_OPEN = (OrderStatus.SUBMITTED.value, OrderStatus.PARTIALLY_FILLED.value)
 _EPSILON = 1e-9
-FillPolicy = Literal["latest", "next_open"]
+
+
+def _check_cents(*prices: float | None) -> None:
+    """Like Alpaca: prices of $1 or more in whole cents (sub-penny prices are refused)."""
+    for price in prices:
+        if price is not None and price >= 1.0 and abs(round(price, 2) - price) > 1e-9:
+            raise OrderRejected(f"sub-penny price {price!r}: use whole cents")
+
+
+class SessionBars(Protocol):
+    """Where a replayed exchange reads the bar of the session in progress."""
+
+    def session_bar(self, symbol: str, at: datetime) -> SessionBar | None: ...
 
 
 class PaperBroker:
@@ -63,7 +77,7 @@ class PaperBroker:
         starting_cash: float = 10_000.0,
         slippage_bps: float = 5.0,
         commission_per_share: float = 0.0,
-        fill_policy: FillPolicy = "latest",
+        session_bars: SessionBars | None = None,
     ) -> None:
         self._market = market
         self._clock = clock
@@ -71,32 +85,44 @@ class PaperBroker:
         self.starting_cash = starting_cash
         self.slippage_bps = slippage_bps
         self.commission_per_share = commission_per_share
-        self.fill_policy = fill_policy
+        self._session_bars = session_bars
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: BrokerSettings,
+        *,
+        starting_cash: float,
+        market: MarketDataProvider,
+        clock: Clock,
+        calendar: ExchangeCalendar,
+        session_bars: SessionBars | None = None,
+    ) -> PaperBroker:
+        """The one place the configuration's paper costs become an exchange (the agent
+        and the backtest both build theirs here)."""
+        return cls(
+            market=market,
+            clock=clock,
+            calendar=calendar,
+            starting_cash=starting_cash,
+            slippage_bps=settings.slippage_bps,
+            commission_per_share=settings.commission_per_share,
+            session_bars=session_bars,
+        )
 
     # -- account -------------------------------------------------------------------
-
-    def _account(self) -> PaperAccount:
-        account = PaperAccount.get_or_none(PaperAccount.id == 1)
-        if account is None:
-            account = PaperAccount.create(
-                id=1,
-                cash=self.starting_cash,
-                starting_cash=self.starting_cash,
-                updated_at=self._clock.now(),
-            )
-        return account
 
     def _prices(self, symbols: list[str]) -> dict[str, float]:
         return self._market.latest_prices(symbols) if symbols else {}
 
     def get_account(self) -> BrokerAccount:
-        cash = self._account().cash
+        cash = books.cash(self.starting_cash, self._clock.now())
         positions = self.get_positions()
         equity = cash + sum(p.market_value or 0.0 for p in positions)
         return BrokerAccount(cash=cash, equity=equity, buying_power=cash)
 
     def get_positions(self) -> list[BrokerPosition]:
-        rows = list(PaperPosition.select().order_by(PaperPosition.symbol))
+        rows = books.positions()
         prices = self._prices([r.symbol for r in rows])
         out = []
         for row in rows:
@@ -129,7 +155,7 @@ class PaperBroker:
     # -- orders --------------------------------------------------------------------
 
     @staticmethod
-    def _to_broker(row: PaperOrder) -> BrokerOrder:
+    def _to_broker(row: books.PaperOrderRow) -> BrokerOrder:
         return BrokerOrder(
             broker_order_id=row.id,
             client_order_id=row.client_order_id,
@@ -145,7 +171,7 @@ class PaperBroker:
             submitted_at=row.submitted_at,
             updated_at=row.updated_at,
             reject_reason=row.reject_reason,
-            commission=sum(f.commission for f in row.fills),
+            commission=books.commission_of(row),
         )
 
     def submit_order(self, request: OrderRequest) -> BrokerOrder:
@@ -153,44 +179,46 @@ class PaperBroker:
         price = self._prices([request.symbol]).get(request.symbol)
         if price is None:
             raise UnknownSymbol(f"{request.symbol}: no price; the paper exchange cannot trade it")
-        with database_proxy.atomic(lock_type="IMMEDIATE"):
-            if PaperOrder.get_or_none(PaperOrder.client_order_id == request.client_order_id):
-                raise DuplicateClientOrderId(
-                    f"client order id {request.client_order_id} is already in use"
-                )
-            self._check_affordable(request, price)
-            row = PaperOrder.create(
-                id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"paper/{request.client_order_id}")),
-                client_order_id=request.client_order_id,
-                symbol=request.symbol,
-                side=request.side.value,
-                order_type=request.order_type.value,
-                quantity=request.quantity,
-                limit_price=request.limit_price,
-                stop_price=request.stop_price,
-                status=OrderStatus.SUBMITTED.value,
-                submitted_at=now,
-                updated_at=now,
+        _check_cents(request.limit_price, request.stop_price)
+        self._check_affordable(request, price)
+        row = books.create_order(
+            client_order_id=request.client_order_id,
+            symbol=request.symbol,
+            side=request.side,
+            order_type=request.order_type.value,
+            quantity=request.quantity,
+            limit_price=request.limit_price,
+            stop_price=request.stop_price,
+            now=now,
+        )
+        if row is None:
+            raise DuplicateClientOrderId(
+                f"client order id {request.client_order_id} is already in use"
             )
-        if self.fill_policy == "latest" and self._calendar.is_open(now):
-            self._try_fill_at_price(row, price, now)
-        return self._to_broker(PaperOrder.get_by_id(row.id))
+        if self._session_bars is None and self._calendar.is_open(now):
+            self._try_fill(row, open_=price, high=price, low=price, now=now)
+        return self.get_order(row.id)
 
     def _check_affordable(self, request: OrderRequest, price: float) -> None:
         if request.side is OrderSide.SELL:
-            held = PaperPosition.get_or_none(PaperPosition.symbol == request.symbol)
-            quantity = held.quantity if held else 0.0
+            quantity = books.held(request.symbol)
             if request.quantity > quantity + _EPSILON:
                 raise OrderRejected(
                     f"sell {request.quantity:g} {request.symbol}: only {quantity:g} held "
                     "(the paper broker does not sell short)"
+                )
+            available = quantity - books.held_by_open_sells(request.symbol)
+            if request.quantity > available + _EPSILON:
+                raise InsufficientQuantity(
+                    f"insufficient qty available for order (requested: {request.quantity:g}, "
+                    f"available: {max(available, 0.0):g}): held by another open order"
                 )
             return
         reference = request.limit_price or price
         cost = request.quantity * self._slipped(reference, OrderSide.BUY) + self._commission(
             request.quantity
         )
-        cash = self._account().cash
+        cash = books.cash(self.starting_cash, self._clock.now())
         if cost > cash + _EPSILON:
             raise InsufficientBuyingPower(
                 f"buy {request.quantity:g} {request.symbol} costs about ${cost:,.2f}; "
@@ -204,13 +232,10 @@ class PaperBroker:
     def _commission(self, quantity: float) -> float:
         return quantity * self.commission_per_share
 
-    def _try_fill_at_price(self, row: PaperOrder, price: float, now: datetime) -> None:
-        """Live: fill an open order against one price if its type allows."""
-        self._try_fill(row, open_=price, high=price, low=price, now=now)
-
     def _try_fill(
-        self, row: PaperOrder, *, open_: float, high: float, low: float, now: datetime
-    ) -> None:
+        self, row: books.PaperOrderRow, *, open_: float, high: float, low: float, now: datetime
+    ) -> bool:
+        """Fill `row` against one price range if its type allows; True when filled."""
         side = OrderSide(row.side)
         kind = OrderType(row.order_type)
         fill: float | None = None
@@ -226,169 +251,114 @@ class PaperBroker:
                 fill = min(open_, row.stop_price)
             elif side is OrderSide.BUY and high >= row.stop_price:
                 fill = max(open_, row.stop_price)
-        if fill is not None:
-            # Limit orders are not slipped past their limit.
-            price = self._slipped(fill, side)
-            if kind is OrderType.LIMIT:
-                price = (
-                    min(price, row.limit_price)
-                    if side is OrderSide.BUY
-                    else max(price, row.limit_price)
-                )
-            self._execute(row, price, now)
-
-    def _execute(self, row: PaperOrder, price: float, now: datetime) -> None:
-        side = OrderSide(row.side)
-        quantity = row.quantity - row.filled_quantity
-        commission = self._commission(quantity)
-        with database_proxy.atomic(lock_type="IMMEDIATE"):
-            account = self._account()
-            position = PaperPosition.get_or_none(PaperPosition.symbol == row.symbol)
-            if side is OrderSide.BUY:
-                cost = quantity * price + commission
-                if cost > account.cash + _EPSILON:
-                    self._reject(
-                        row, f"cash ${account.cash:,.2f} is below the fill cost ${cost:,.2f}", now
-                    )
-                    return
-                account.cash -= cost
-                if position is None:
-                    PaperPosition.create(
-                        symbol=row.symbol, quantity=quantity, avg_entry_price=price, updated_at=now
-                    )
-                else:
-                    total = position.quantity + quantity
-                    position.avg_entry_price = (
-                        position.quantity * position.avg_entry_price + quantity * price
-                    ) / total
-                    position.quantity = total
-                    position.updated_at = now
-                    position.save()
-            else:
-                held = position.quantity if position else 0.0
-                if quantity > held + _EPSILON:
-                    self._reject(row, f"only {held:g} {row.symbol} held at fill time", now)
-                    return
-                account.cash += quantity * price - commission
-                position.quantity -= quantity
-                if position.quantity <= _EPSILON:
-                    position.delete_instance()
-                else:
-                    position.updated_at = now
-                    position.save()
-            account.updated_at = now
-            account.save()
-            PaperFill.create(
-                order=row,
-                symbol=row.symbol,
-                side=row.side,
-                quantity=quantity,
-                price=price,
-                commission=commission,
-                filled_at=now,
+        if fill is None:
+            return False
+        price = self._slipped(fill, side)
+        if kind is OrderType.LIMIT:  # a limit order is never slipped past its limit
+            price = (
+                min(price, row.limit_price)
+                if side is OrderSide.BUY
+                else max(price, row.limit_price)
             )
-            row.filled_quantity = row.quantity
-            row.filled_avg_price = price
-            row.status = OrderStatus.FILLED.value
-            row.updated_at = now
-            row.save()
+        commission = self._commission(row.quantity - row.filled_quantity)
+        try:
+            books.execute(
+                row, price=price, commission=commission, starting_cash=self.starting_cash, now=now
+            )
+        except books.ExecutionRefused as refused:
+            books.finish(row, OrderStatus.FAILED, now, reason=str(refused))
+            return False
         log.info(
             "paper fill",
-            extra={
-                "symbol": row.symbol,
-                "side": row.side,
-                "qty": quantity,
-                "price": round(price, 4),
-            },
+            extra={"symbol": row.symbol, "side": row.side, "price": round(price, 4)},
         )
-
-    def _reject(self, row: PaperOrder, reason: str, now: datetime) -> None:
-        row.status = OrderStatus.FAILED.value
-        row.reject_reason = reason
-        row.updated_at = now
-        row.save()
+        return True
 
     def process_open_orders(self) -> int:
-        """Live: try every open order against the latest price; returns fills made."""
+        """Work every resting order against the prices of now; returns fills made."""
         now = self._clock.now()
+        if self._session_bars is not None:
+            return self._process_against_bars(now)
         if not self._calendar.is_open(now):
             return 0
-        rows = list(PaperOrder.select().where(PaperOrder.status.in_(_OPEN)))
+        rows = books.orders("open")
         prices = self._prices(sorted({r.symbol for r in rows}))
         filled = 0
         for row in rows:
-            if row.symbol in prices:
-                self._try_fill_at_price(row, prices[row.symbol], now)
-                filled += PaperOrder.get_by_id(row.id).status == OrderStatus.FILLED.value
+            price = prices.get(row.symbol)
+            if price is not None:
+                filled += self._try_fill(row, open_=price, high=price, low=price, now=now)
         return filled
 
-    def on_bar(self, symbol: str, bar: pd.Series, at: datetime) -> int:
-        """Replay: fill open orders of `symbol` against a new bar (open/high/low)."""
-        rows = list(
-            PaperOrder.select().where((PaperOrder.symbol == symbol) & PaperOrder.status.in_(_OPEN))
-        )
-        for row in rows:
-            self._try_fill(
-                row,
-                open_=float(bar["open"]),
-                high=float(bar["high"]),
-                low=float(bar["low"]),
-                now=at,
-            )
-        return sum(PaperOrder.get_by_id(r.id).status == OrderStatus.FILLED.value for r in rows)
+    def _process_against_bars(self, now: datetime) -> int:
+        assert self._session_bars is not None
+        filled = 0
+        for row in books.orders("open"):
+            bar = self._session_bars.session_bar(row.symbol, now)
+            if bar is None or row.submitted_at > bar.opens_at:
+                continue  # placed during this session: it rests until the next bar
+            filled += self._try_fill(row, open_=bar.open, high=bar.high, low=bar.low, now=now)
+        return filled
 
     def get_order(self, broker_order_id: str) -> BrokerOrder:
-        row = PaperOrder.get_or_none(PaperOrder.id == broker_order_id)
+        row = books.order(broker_order_id)
         if row is None:
             raise OrderNotFound(f"no paper order {broker_order_id}")
         return self._to_broker(row)
 
     def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
-        row = PaperOrder.get_or_none(PaperOrder.client_order_id == client_order_id)
+        row = books.order_by_client_id(client_order_id)
         return self._to_broker(row) if row else None
 
     def list_orders(
         self, status: OrderQuery = "open", since: datetime | None = None
     ) -> list[BrokerOrder]:
-        query = PaperOrder.select().order_by(PaperOrder.submitted_at, PaperOrder.id)
-        if status == "open":
-            query = query.where(PaperOrder.status.in_(_OPEN))
-        elif status == "closed":
-            query = query.where(PaperOrder.status.not_in(_OPEN))
-        if since is not None:
-            query = query.where(PaperOrder.submitted_at >= since)
-        return [self._to_broker(row) for row in query]
+        return [self._to_broker(row) for row in books.orders(status, since)]
 
     def cancel_order(self, broker_order_id: str) -> None:
-        row = PaperOrder.get_or_none(PaperOrder.id == broker_order_id)
+        row = books.order(broker_order_id)
         if row is None:
             raise OrderNotFound(f"no paper order {broker_order_id}")
-        if row.status in _OPEN:
-            row.status = OrderStatus.CANCELLED.value
-            row.updated_at = self._clock.now()
-            row.save()
+        books.finish(row, OrderStatus.CANCELLED, self._clock.now())
+
+    def replace_order(self, broker_order_id: str, change: ReplaceRequest) -> BrokerOrder:
+        row = books.order(broker_order_id)
+        if row is None:
+            raise OrderNotFound(f"no paper order {broker_order_id}")
+        if row.status not in books.OPEN_STATUSES:
+            raise OrderRejected(f"order {broker_order_id} is already {row.status}")
+        _check_cents(None, change.stop_price)
+        new = books.replace(
+            row,
+            client_order_id=change.client_order_id,
+            quantity=change.quantity,
+            stop_price=change.stop_price,
+            now=self._clock.now(),
+        )
+        if new is None:
+            raise DuplicateClientOrderId(
+                f"client order id {change.client_order_id} is already in use"
+            )
+        return self.get_order(new.id)
 
     def cancel_all(self) -> None:
-        for order in self.list_orders("open"):
-            self.cancel_order(order.broker_order_id)
+        for row in books.orders("open"):
+            books.finish(row, OrderStatus.CANCELLED, self._clock.now())
 
     def close_position(self, symbol: str) -> BrokerOrder | None:
-        position = PaperPosition.get_or_none(PaperPosition.symbol == symbol)
-        if position is None:
+        quantity = books.held(symbol)
+        if quantity <= _EPSILON:
             return None
         client_id = f"close-{symbol}-{self._clock.now():%Y%m%dT%H%M%S%f}"
         return self.submit_order(
             OrderRequest(
-                client_order_id=client_id,
-                symbol=symbol,
-                side=OrderSide.SELL,
-                quantity=position.quantity,
+                client_order_id=client_id, symbol=symbol, side=OrderSide.SELL, quantity=quantity
             )
         )
 
     def close_all(self) -> list[BrokerOrder]:
         orders = []
-        for position in list(PaperPosition.select()):
+        for position in books.positions():
             order = self.close_position(position.symbol)
             if order is not None:
                 orders.append(order)

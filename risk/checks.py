@@ -13,10 +13,10 @@ from typing import NamedTuple, Protocol
 
 from core.base.types import OrderSide, TradingState
 from risk.daily_loss import session_of
-from risk.pdt import pdt_blocks
+from risk.day_trades import day_trade_limit_blocks
 from risk.portfolio import HeldPosition, stop_risk
 from risk.sizing import SizingRules
-from risk.trading_state import OrderIntent, order_allowed
+from risk.trading_state import OrderPurpose, order_allowed
 
 DEFAULT_DUPLICATE_WINDOW = timedelta(minutes=5)
 
@@ -29,6 +29,8 @@ class TradeRules(SizingRules, Protocol):
     max_orders_per_day: int
     price_collar_pct: float
     min_share_price: float
+    max_day_trades: int | None
+    day_trade_window_sessions: int
 
 
 @dataclass(frozen=True)
@@ -54,14 +56,18 @@ class RecentOrder:
 class AccountView:
     equity: float
     buying_power: float
-    """Cash available for buying (no margin by default)."""
+    """What may be spent now: the broker's buying power, less unsettled sale proceeds
+    in a cash account."""
+    unsettled_proceeds: float = 0.0
+    """Sale proceeds of a cash account that settle next session (already left out of
+    `buying_power`), so a refusal can say why."""
     positions: Mapping[str, HeldPosition] = field(default_factory=dict)
     recent_orders: Sequence[RecentOrder] = ()
     orders_today: int = 0
     day_trade_sessions: Sequence[date] = ()
     """Session of each day trade made recently."""
     recent_sessions: Sequence[date] = ()
-    """The last five exchange sessions, today included, oldest first."""
+    """The last exchange sessions, today included, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,7 @@ def _quantity(c: _Context) -> str | None:
 
 def _trading_state(c: _Context) -> str | None:
     reduces = not c.buying and c.held > 0
-    allowed, reason = order_allowed(c.state, OrderIntent.REDUCE if reduces else OrderIntent.OPEN)
+    allowed, reason = order_allowed(c.state, OrderPurpose.REDUCE if reduces else OrderPurpose.OPEN)
     return None if allowed else reason
 
 
@@ -168,7 +174,14 @@ def _buying_power(c: _Context) -> str | None:
         return None
     cost = c.notional + c.request.quantity * c.commission_per_share
     if cost > c.account.buying_power:
-        return f"order costs ${cost:,.2f} but buying power is ${c.account.buying_power:,.2f}"
+        unsettled = c.account.unsettled_proceeds
+        why = (
+            f" (${unsettled:,.2f} of sale proceeds settle next session; a cash account "
+            "must not buy with them)"
+            if unsettled > 0
+            else ""
+        )
+        return f"order costs ${cost:,.2f} but buying power is ${c.account.buying_power:,.2f}{why}"
     return None
 
 
@@ -226,15 +239,16 @@ def _no_short(c: _Context) -> str | None:
     )
 
 
-def _pattern_day_trader(c: _Context) -> str | None:
+def _day_trade_limit(c: _Context) -> str | None:
     position = c.account.positions.get(c.request.symbol)
     opened_today = (
         position is not None
         and position.opened_session is not None
         and position.opened_session == session_of(c.request.now)
     )
-    return pdt_blocks(
-        equity=c.account.equity,
+    return day_trade_limit_blocks(
+        limit=c.rules.max_day_trades,
+        window=c.rules.day_trade_window_sessions,
         would_be_day_trade=not c.buying and opened_today,
         day_trade_sessions=c.account.day_trade_sessions,
         recent_sessions=c.account.recent_sessions,
@@ -255,7 +269,7 @@ RULES: tuple[Rule, ...] = (
     _price_collar,
     _min_share_price,
     _no_short,
-    _pattern_day_trader,
+    _day_trade_limit,
 )
 
 

@@ -1,8 +1,9 @@
 """The trading state machine (kill switch): which orders may leave the process.
 
 ACTIVE allows everything; REDUCING only orders that shrink a position; HALTED nothing
-new — cancels are always allowed, and closing orders only as part of a flatten kill.
-Transitions carry actor and reason; the caller persists the resulting `TradingStatus`.
+new — cancels, protective-stop maintenance and the closing orders of a flatten kill
+only. Transitions carry actor and reason; `execution.trading_state` is the one place
+that persists them.
 """
 
 from __future__ import annotations
@@ -14,16 +15,22 @@ from enum import StrEnum
 from core.base.types import KillScope, TradingState, TradingStatus
 
 
-class OrderIntent(StrEnum):
-    """What an order would do to the book, as the gate sees it."""
+class OrderPurpose(StrEnum):
+    """What an order does to the book, as the gate sees it (journaled with the order, so
+    a resend after a restart is judged exactly as the first send)."""
 
     OPEN = "open"
     """Opens or increases a position."""
     REDUCE = "reduce"
-    """Shrinks or closes a position."""
+    """Shrinks or closes a position (a SELL signal, the plan's time exit)."""
     FLATTEN = "flatten"
     """Closes a position as part of a flatten kill."""
+    PROTECT = "protect"
+    """Places, resizes or replaces a protective stop: never a new trading decision."""
     CANCEL = "cancel"
+
+
+_ALWAYS = frozenset({OrderPurpose.CANCEL, OrderPurpose.PROTECT, OrderPurpose.FLATTEN})
 
 
 def change_state(
@@ -36,15 +43,13 @@ def change_state(
     return TradingStatus(state=to, changed_by=actor, reason=reason, changed_at=now)
 
 
-def order_allowed(state: TradingState, intent: OrderIntent) -> tuple[bool, str | None]:
-    """The gate checked right before submit (DESIGN §5)."""
-    if intent is OrderIntent.CANCEL or state is TradingState.ACTIVE:
+def order_allowed(state: TradingState, purpose: OrderPurpose) -> tuple[bool, str | None]:
+    """The gate checked right before every send and resend (DESIGN §5)."""
+    if purpose in _ALWAYS or state is TradingState.ACTIVE:
         return True, None
     if state is TradingState.REDUCING:
-        if intent is OrderIntent.OPEN:
+        if purpose is OrderPurpose.OPEN:
             return False, "trading is REDUCING: only orders that reduce a position are allowed"
-        return True, None
-    if intent is OrderIntent.FLATTEN:
         return True, None
     return False, "trading is HALTED: no new orders (use /resume to trade again)"
 
@@ -52,18 +57,16 @@ def order_allowed(state: TradingState, intent: OrderIntent) -> tuple[bool, str |
 @dataclass(frozen=True)
 class KillPlan:
     status: TradingStatus
-    cancel_open_orders: bool
     close_all_positions: bool
 
 
 def kill(current: TradingStatus, scope: KillScope, *, actor: str, now: datetime) -> KillPlan:
-    """`stop`: halt and cancel open orders. `flatten`: also close every position."""
+    """`stop`: halt, cancel open entry orders, keep protective stops. `flatten`: halt,
+    cancel every order (protective stops last), then close every position."""
     status = change_state(
         current, TradingState.HALTED, actor=actor, reason=f"kill {scope.value}", now=now
     )
-    return KillPlan(
-        status=status, cancel_open_orders=True, close_all_positions=scope is KillScope.FLATTEN
-    )
+    return KillPlan(status=status, close_all_positions=scope is KillScope.FLATTEN)
 
 
 def resume(current: TradingStatus, *, actor: str, now: datetime) -> TradingStatus:

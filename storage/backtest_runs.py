@@ -3,12 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from storage.models import BacktestRun
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
+
+
+@dataclass(frozen=True)
+class BacktestRunRecord:
+    id: str
+    created_at: datetime
+    actor: str
+    request: dict[str, Any]
+    status: str
+    """running, done or failed."""
+    done: int
+    total: int
+    result: dict[str, Any] | None
+    error: str | None
+    finished_at: datetime | None
+
+
+def _record(row: BacktestRun) -> BacktestRunRecord:
+    return BacktestRunRecord(
+        id=row.id,
+        created_at=row.created_at,
+        actor=row.actor,
+        request=row.request,
+        status=row.status,
+        done=row.done,
+        total=row.total,
+        result=row.result,
+        error=row.error,
+        finished_at=row.finished_at,
+    )
 
 
 def create(run_id: str, *, actor: str, request: Mapping[str, Any], at: datetime) -> None:
@@ -43,9 +74,11 @@ def fail_unfinished(reason: str, at: datetime) -> int:
     )
 
 
-def get(run_id: str) -> BacktestRun | None:
-    return BacktestRun.get_or_none(BacktestRun.id == run_id)
+def get(run_id: str) -> BacktestRunRecord | None:
+    row = BacktestRun.get_or_none(BacktestRun.id == run_id)
+    return _record(row) if row else None
 
 
-def recent(limit: int = 20) -> list[BacktestRun]:
-    return list(BacktestRun.select().order_by(BacktestRun.created_at.desc()).limit(limit))
+def recent(limit: int = 20) -> list[BacktestRunRecord]:
+    rows = BacktestRun.select().order_by(BacktestRun.created_at.desc()).limit(limit)
+    return [_record(row) for row in rows]

@@ -1,7 +1,8 @@
 """The agent's book of positions: quantities, average prices, realised P&L and stops.
 
 Fills move it; reconciliation corrects it to the broker's numbers (the broker is the
-truth). Stops are the agent's own and live only here.
+truth). The planned stops live here (initial stop, current stop, trailing stop,
+highest price); the protective stop ORDER at the broker enforces them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from storage.database import database_proxy
 from storage.models import Position
 
 _EPSILON = 1e-9
+
+PositionRow = Position
+"""A position of the agent's book as callers read it."""
 
 
 def open_positions() -> list[Position]:
@@ -30,9 +34,17 @@ def open_position(symbol: str) -> Position | None:
 
 
 def apply_fill(
-    symbol: str, side: OrderSide, quantity: float, price: float, commission: float, at: datetime
+    symbol: str,
+    side: OrderSide,
+    quantity: float,
+    price: float,
+    commission: float,
+    at: datetime,
+    *,
+    exit_reason: str | None = None,
 ) -> float:
-    """Move the book by one fill; returns the realised P&L of this fill (sells)."""
+    """Move the book by one fill; returns the realised P&L of this fill (sells). A sell
+    that closes the position records `exit_reason`."""
     with database_proxy.atomic(lock_type="IMMEDIATE"):
         position = open_position(symbol)
         if side is OrderSide.BUY:
@@ -69,6 +81,7 @@ def apply_fill(
             position.quantity = 0.0
             position.status = PositionStatus.CLOSED.value
             position.closed_at = at
+            position.exit_reason = exit_reason
         position.save()
         return realised
 
@@ -116,6 +129,7 @@ def correct_to_broker(symbol: str, quantity: float, avg_price: float, now: datet
             position.status = PositionStatus.CLOSED.value
             position.closed_at = now
             position.updated_at = now
+            position.exit_reason = "broker"
             position.save()
             return f"{symbol}: closed in the book (the broker holds none)"
         if position is None:

@@ -6,6 +6,11 @@ from pathlib import Path
 
 from peewee import DatabaseProxy, SqliteDatabase
 
+from storage.errors import StorageError
+from storage.migrations import migrate
+
+__all__ = ["StorageError", "close_database", "connect", "database_proxy", "open_database"]
+
 # Every model binds to this proxy; `open_database` points it at a real file.
 database_proxy = DatabaseProxy()
 
@@ -17,14 +22,6 @@ PRAGMAS = {
 }
 
 
-class StorageError(RuntimeError):
-    """The database cannot be used as it is (unwritable, newer schema, corrupt).
-
-    The system reacts by stopping at start-up with this message: trading without a
-    journal would risk duplicate orders.
-    """
-
-
 def connect(path: Path) -> SqliteDatabase:
     """A peewee database for `path` with the project's pragmas; creates the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,8 +31,6 @@ def connect(path: Path) -> SqliteDatabase:
 
 def open_database(path: Path, *, migrate_schema: bool = True) -> SqliteDatabase:
     """Open `path`, bind the models to it and bring the schema up to date."""
-    from storage.migrations import migrate
-
     db = connect(path)
     try:
         db.connect(reuse_if_open=True)

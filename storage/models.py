@@ -67,6 +67,12 @@ class Order(BaseModel):
     filled_avg_price = FloatField(null=True)
     external = BooleanField(default=False)
     """Found at the broker during reconciliation, not sent by this agent."""
+    purpose = CharField(default="open")
+    """What the order does to the book: open, reduce, flatten or protect (the gate reads
+    it at every send and resend)."""
+    time_in_force = CharField(default="day")
+    reason = CharField(null=True)
+    """Why it was sent: signal, stop, trailing_stop, time or flatten."""
     error = TextField(null=True)
     created_at = UtcDateTimeField()
     submitted_at = UtcDateTimeField(null=True)
@@ -105,6 +111,8 @@ class Position(BaseModel):
     highest_price = FloatField(null=True)
     status = CharField()
     realized_pnl = FloatField(default=0.0)
+    exit_reason = CharField(null=True)
+    """Why it closed: signal, stop, trailing_stop, time, flatten or broker."""
     opened_at = UtcDateTimeField()
     closed_at = UtcDateTimeField(null=True)
     updated_at = UtcDateTimeField()
@@ -171,17 +179,6 @@ class AuditEvent(BaseModel):
         table_name = "audit_events"
 
 
-class ModelRun(BaseModel):
-    run_id = CharField(primary_key=True)
-    created_at = UtcDateTimeField()
-    path = TextField()
-    metrics = JsonField(default=dict)
-    is_current = BooleanField(default=False)
-
-    class Meta:
-        table_name = "model_runs"
-
-
 class Bar(BaseModel):
     """Cached market data; `ts` is epoch seconds (integers keep 100 × 10 y reads fast)."""
 
@@ -232,13 +229,16 @@ class BotState(BaseModel):
     session_date = CharField(null=True)
     """Exchange session (YYYY-MM-DD) the daily loss limit is measured in."""
     session_start_equity = FloatField(null=True)
+    version = IntegerField(default=0)
+    """Raised by every trading-state change; changes compare-and-set on it."""
 
     class Meta:
         table_name = "bot_state"
 
 
 class TelegramMessage(BaseModel):
-    """Which chat message shows which signal, so it can be edited when decided."""
+    """Which chat messages show which signal (the announcement and every `/signals`
+    copy, several per chat), so all can be edited when it is decided."""
 
     id = IntegerField(primary_key=True)
     signal = ForeignKeyField(Signal, column_name="signal_id", backref="messages")
@@ -248,7 +248,7 @@ class TelegramMessage(BaseModel):
 
     class Meta:
         table_name = "telegram_messages"
-        indexes = ((("signal", "chat_id"), True),)
+        indexes = ((("signal", "chat_id", "message_id"), True),)
 
 
 class PaperAccount(BaseModel):
@@ -309,6 +309,22 @@ class PaperFill(BaseModel):
         table_name = "paper_fills"
 
 
+class FlattenJob(BaseModel):
+    """A flatten kill: recorded before it starts, resumed at start until flat."""
+
+    id = IntegerField(primary_key=True)
+    requested_by = CharField()
+    origin = CharField(null=True)
+    requested_at = UtcDateTimeField()
+    status = CharField()
+    """running, done or failed."""
+    detail = TextField(null=True)
+    finished_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        table_name = "flatten_jobs"
+
+
 class BacktestRun(BaseModel):
     id = CharField(primary_key=True)
     created_at = UtcDateTimeField()
@@ -335,7 +351,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     EquitySnapshot,
     SettingOverride,
     AuditEvent,
-    ModelRun,
     Bar,
     BarCoverage,
     BotState,
@@ -344,5 +359,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     PaperOrder,
     PaperPosition,
     PaperFill,
+    FlattenJob,
     BacktestRun,
 )

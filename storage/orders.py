@@ -1,62 +1,112 @@
 """The order journal: intents written before submit, then the broker's answers.
 
 The `client_order_id` is unique, so writing an intent twice returns the first one:
-retries and restarts can never create a second intent for one signal.
+retries and restarts can never create a second intent for one signal. Each row also
+keeps what the order does to the book (`purpose`: open, reduce, flatten, protect), so a
+resend after a restart passes the trading-state gate as the first send would have.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from peewee import JOIN
 
 from core.base.types import FINAL_STATUSES, OrderSide, OrderStatus, OrderType
 from storage.database import database_proxy
 from storage.models import Fill, Order, Signal
 
 OPEN_STATUSES = (OrderStatus.APPROVED, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED)
+PROTECT = "protect"
+"""The purpose of a protective stop: maintenance, not a trading decision."""
+
+OrderRow = Order
+"""A journal row as the order manager reads it."""
 
 
-def write_intent(
-    *,
-    client_order_id: str,
-    symbol: str,
-    side: OrderSide,
-    quantity: float,
-    order_type: OrderType = OrderType.MARKET,
-    limit_price: float | None = None,
-    stop_price: float | None = None,
-    signal_id: str | None = None,
-    now: datetime | None = None,
-) -> tuple[Order, bool]:
+@dataclass(frozen=True)
+class IntentFields:
+    """What an intent row holds, written before anything is sent."""
+
+    client_order_id: str
+    symbol: str
+    side: OrderSide
+    quantity: float
+    purpose: str
+    order_type: OrderType = OrderType.MARKET
+    limit_price: float | None = None
+    stop_price: float | None = None
+    time_in_force: str = "day"
+    reason: str | None = None
+    signal_id: str | None = None
+
+
+def write_intent(intent: IntentFields, now: datetime) -> tuple[Order, bool]:
     """The journal row for this intent, and whether it was created now."""
-    now = now or datetime.now(UTC)
     with database_proxy.atomic(lock_type="IMMEDIATE"):
-        existing = Order.get_or_none(Order.client_order_id == client_order_id)
+        existing = Order.get_or_none(Order.client_order_id == intent.client_order_id)
         if existing is not None:
             return existing, False
-        row = Order.create(
-            client_order_id=client_order_id,
-            signal=Signal.get_or_none(Signal.id == signal_id) if signal_id else None,
-            symbol=symbol,
-            side=side.value,
-            order_type=order_type.value,
-            quantity=quantity,
-            limit_price=limit_price,
-            stop_price=stop_price,
-            status=OrderStatus.APPROVED.value,
-            created_at=now,
-            updated_at=now,
-        )
-        return row, True
+        return _create(intent, now), True
+
+
+def _create(intent: IntentFields, now: datetime) -> Order:
+    return Order.create(
+        client_order_id=intent.client_order_id,
+        signal=Signal.get_or_none(Signal.id == intent.signal_id) if intent.signal_id else None,
+        symbol=intent.symbol,
+        side=intent.side.value,
+        order_type=intent.order_type.value,
+        quantity=intent.quantity,
+        limit_price=intent.limit_price,
+        stop_price=intent.stop_price,
+        time_in_force=intent.time_in_force,
+        purpose=intent.purpose,
+        reason=intent.reason,
+        status=OrderStatus.APPROVED.value,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def get_by_client_id(client_order_id: str) -> Order | None:
     return Order.get_or_none(Order.client_order_id == client_order_id)
 
 
+def get_by_signal(signal_id: str) -> Order | None:
+    """The entry or exit order journaled for a signal (protective stops carry none)."""
+    return Order.get_or_none(Order.signal == signal_id)
+
+
+def reload(row: Order) -> Order:
+    return Order.get_by_id(row.id)
+
+
 def unfinished() -> list[Order]:
     """Intents not yet known to be final, oldest first."""
     statuses = [s.value for s in OPEN_STATUSES]
     return list(Order.select().where(Order.status.in_(statuses)).order_by(Order.id))
+
+
+def working(
+    *, symbol: str | None = None, purpose: str | None = None, exclude: str | None = None
+) -> list[Order]:
+    """Unfinished orders, optionally of one symbol, of one purpose or not of one."""
+    query = Order.select().where(Order.status.in_([s.value for s in OPEN_STATUSES]))
+    if symbol is not None:
+        query = query.where(Order.symbol == symbol)
+    if purpose is not None:
+        query = query.where(Order.purpose == purpose)
+    if exclude is not None:
+        query = query.where(Order.purpose != exclude)
+    return list(query.order_by(Order.id))
+
+
+def client_ids_like(prefix: str) -> list[str]:
+    """Client order ids starting with `prefix` (the versions of a protective stop)."""
+    rows = Order.select(Order.client_order_id).where(Order.client_order_id.startswith(prefix))
+    return [row.client_order_id for row in rows]
 
 
 def recent(limit: int = 100, since: datetime | None = None) -> list[Order]:
@@ -66,12 +116,19 @@ def recent(limit: int = 100, since: datetime | None = None) -> list[Order]:
     return list(query.limit(limit))
 
 
-def count_since(since: datetime) -> int:
-    """Orders this agent sent (not adopted ones) since `since`."""
-    return (
+def decisions_since(since: datetime) -> list[Order]:
+    """Entries and exits this agent sent to the broker since `since` — not intents that
+    never went out, not adopted orders and not protective-stop maintenance, which is no
+    trading decision."""
+    return list(
         Order.select()
-        .where((Order.created_at >= since) & (Order.external == False))  # noqa: E712
-        .count()
+        .where(
+            (Order.created_at >= since)
+            & (Order.external == False)  # noqa: E712
+            & (Order.purpose != PROTECT)
+            & Order.submitted_at.is_null(False)
+        )
+        .order_by(Order.created_at)
     )
 
 
@@ -110,6 +167,13 @@ def update(
     return row
 
 
+def shrink_intent(row: Order, quantity: float, now: datetime) -> None:
+    """Lower the quantity of an intent not sent yet (an exit when less is held)."""
+    row.quantity = quantity
+    row.updated_at = now
+    row.save()
+
+
 def adopt_external(
     *,
     client_order_id: str,
@@ -119,10 +183,11 @@ def adopt_external(
     quantity: float,
     order_type: OrderType,
     status: OrderStatus,
-    now: datetime | None = None,
+    filled_quantity: float,
+    filled_avg_price: float | None,
+    now: datetime,
 ) -> Order:
     """Journal an order found at the broker that this agent did not send."""
-    now = now or datetime.now(UTC)
     return Order.create(
         client_order_id=client_order_id,
         broker_order_id=broker_order_id,
@@ -131,7 +196,10 @@ def adopt_external(
         order_type=order_type.value,
         quantity=quantity,
         status=status.value,
+        filled_quantity=filled_quantity,
+        filled_avg_price=filled_avg_price,
         external=True,
+        purpose="reduce" if side is OrderSide.SELL else "open",
         error="adopted: found at the broker, not sent by stockbot",
         created_at=now,
         updated_at=now,
@@ -159,5 +227,61 @@ def record_fill(
     )
 
 
+def commission_recorded(row: Order) -> float:
+    return sum(fill.commission for fill in row.fills)
+
+
 def fills_since(since: datetime) -> list[Fill]:
     return list(Fill.select().where(Fill.filled_at >= since).order_by(Fill.filled_at, Fill.id))
+
+
+@dataclass(frozen=True)
+class FillRecord:
+    """A fill with what the journal knows of its order: for trade lists and reports."""
+
+    symbol: str
+    side: OrderSide
+    quantity: float
+    price: float
+    commission: float
+    filled_at: datetime
+    client_order_id: str
+    signal_id: str | None
+    reason: str | None
+    signal_stop: float | None
+    """The stop the order's signal planned (entries only)."""
+
+
+def fill_records(since: datetime | None = None) -> list[FillRecord]:
+    """Every fill in time order, joined with its order and signal."""
+    query = (
+        Fill.select(Fill, Order, Signal)
+        .join(Order)
+        .join(Signal, join_type=JOIN.LEFT_OUTER, on=(Order.signal == Signal.id))
+        .order_by(Fill.filled_at, Fill.id)
+    )
+    if since is not None:
+        query = query.where(Fill.filled_at >= since)
+    records = []
+    for fill in query:
+        order = fill.order
+        signal = order.signal if order.signal_id else None
+        records.append(
+            FillRecord(
+                symbol=fill.symbol,
+                side=OrderSide(fill.side),
+                quantity=fill.quantity,
+                price=fill.price,
+                commission=fill.commission,
+                filled_at=fill.filled_at,
+                client_order_id=order.client_order_id,
+                signal_id=order.signal_id,
+                reason=order.reason,
+                signal_stop=signal.stop_price if signal is not None else None,
+            )
+        )
+    return records
+
+
+def count_failed() -> int:
+    return Order.select().where(Order.status == OrderStatus.FAILED.value).count()

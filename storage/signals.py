@@ -112,3 +112,64 @@ def transition(
                 at=now,
             )
     return won
+
+
+def save_refused(signal: TradingSignal, reasons: list[str], *, actor: str, now: datetime) -> None:
+    """A signal the pre-trade checks refused: stored REJECTED with its reasons and the
+    audit row in one transaction (never PENDING, not even for a moment)."""
+    refused = signal.model_copy(update={"status": OrderStatus.REJECTED})
+    with database_proxy.atomic(lock_type="IMMEDIATE"):
+        save_signal(refused)
+        Signal.update(decided_at=now, decided_by=actor).where(Signal.id == signal.id).execute()
+        audit.record(actor, "signal.refused", {"signal_id": signal.id, "reasons": reasons}, at=now)
+
+
+def pending(now: datetime) -> list[TradingSignal]:
+    """Signals still waiting for a decision, oldest first."""
+    rows = (
+        Signal.select()
+        .where((Signal.status == OrderStatus.PENDING.value) & (Signal.expires_at > now))
+        .order_by(Signal.created_at)
+    )
+    return [to_domain(r) for r in rows]
+
+
+def count_pending() -> int:
+    return Signal.select().where(Signal.status == OrderStatus.PENDING.value).count()
+
+
+def due_for_expiry(now: datetime) -> list[TradingSignal]:
+    rows = Signal.select().where(
+        (Signal.status == OrderStatus.PENDING.value) & (Signal.expires_at <= now)
+    )
+    return [to_domain(r) for r in rows]
+
+
+def history(
+    *,
+    limit: int,
+    symbol: str | None = None,
+    status: str | None = None,
+    mode: str | None = None,
+    since: datetime | None = None,
+) -> list[TradingSignal]:
+    """Newest first, filtered as a person asks on the page."""
+    query = Signal.select().order_by(Signal.created_at.desc())
+    if symbol:
+        query = query.where(Signal.symbol == symbol.upper())
+    if status:
+        query = query.where(Signal.status == status)
+    if mode:
+        query = query.where(Signal.mode == mode)
+    if since:
+        query = query.where(Signal.created_at >= since)
+    return [to_domain(r) for r in query.limit(limit)]
+
+
+def count_all() -> int:
+    return Signal.select().count()
+
+
+def decided_by(signal_id: str) -> str | None:
+    row = Signal.get_or_none(Signal.id == signal_id)
+    return row.decided_by if row else None

@@ -178,7 +178,10 @@ PACKAGE_DOCS = sorted(
 )
 
 
-@pytest.mark.parametrize("package", [p for p in PACKAGE_DOCS if p.count(".") <= 1])
+@pytest.mark.parametrize(
+    "package",
+    [p for p in PACKAGE_DOCS if "." not in p or (p.count(".") == 1 and p.startswith("core."))],
+)
 def test_each_package_states_its_job_and_imports(package: str) -> None:
     doc = ast.get_docstring(ast.parse(MODULES[package].read_text(encoding="utf-8")))
     assert doc, package

@@ -1,5 +1,5 @@
 """What risk needs to know about the account, gathered from the broker, the book and
-the journal (one place, so the pipeline, approvals and the watch agree)."""
+the journal (one place, so the pipeline and the approval re-check agree)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from risk.checks import AccountView, RecentOrder
 from risk.daily_loss import session_of
 from risk.portfolio import HeldPosition
 from storage import book, orders
-from storage.models import Fill
+
+MAX_DAY_TRADE_WINDOW = 60
+"""Sessions of fills read for the day-trade count (the setting's upper bound)."""
 
 
 def _session_start(calendar: ExchangeCalendar, now: datetime) -> datetime:
@@ -29,6 +31,8 @@ def account_view(
     calendar: ExchangeCalendar,
     now: datetime,
     quotes: dict[str, float] | None = None,
+    *,
+    day_trade_window: int = 5,
 ) -> AccountView:
     account = broker.get_account()
     quotes = quotes or {}
@@ -43,20 +47,32 @@ def account_view(
             opened_session=session_of(row.opened_at),
         )
     day_start = _session_start(calendar, now)
+    decisions = orders.decisions_since(day_start)
     recent = [
-        RecentOrder(o.symbol, OrderSide(o.side), o.submitted_at or o.created_at)
-        for o in orders.recent(limit=200, since=day_start)
-        if not o.external
+        RecentOrder(o.symbol, OrderSide(o.side), o.submitted_at or o.created_at) for o in decisions
     ]
-    sessions = calendar.previous_sessions(session_of(now), 5)
+    sessions = calendar.previous_sessions(
+        session_of(now), min(day_trade_window, MAX_DAY_TRADE_WINDOW)
+    )
+    unsettled = unsettled_proceeds(day_start) if account.is_cash_account else 0.0
     return AccountView(
         equity=account.equity,
-        buying_power=account.buying_power,
+        buying_power=max(account.buying_power - unsettled, 0.0),
+        unsettled_proceeds=unsettled,
         positions=positions,
         recent_orders=recent,
-        orders_today=orders.count_since(day_start),
+        orders_today=len(decisions),
         day_trade_sessions=day_trades(sessions),
         recent_sessions=sessions,
+    )
+
+
+def unsettled_proceeds(session_start: datetime) -> float:
+    """Sale proceeds of this session, which settle the next one (T+1)."""
+    return sum(
+        fill.quantity * fill.price - fill.commission
+        for fill in orders.fills_since(session_start)
+        if fill.side == OrderSide.SELL.value
     )
 
 
@@ -67,7 +83,7 @@ def day_trades(sessions: list[date]) -> list[date]:
     start = datetime.combine(sessions[0], time(), tzinfo=UTC)
     bought: dict[tuple[str, date], bool] = {}
     trades = []
-    for fill in Fill.select().where(Fill.filled_at >= start).order_by(Fill.filled_at):
+    for fill in orders.fills_since(start):
         key = (fill.symbol, session_of(fill.filled_at))
         if fill.side == OrderSide.BUY.value:
             bought[key] = True

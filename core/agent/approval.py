@@ -1,28 +1,31 @@
 """Approving, rejecting and executing signals — the one path every decision takes,
 whether a person taps Approve or the mode executes by itself (DESIGN §4).
 
-Approval first wins the signal with a compare-and-set, then re-checks everything at
-that moment — kill switch, market open, a fresh quote within the price collar, risk
-limits, buying power — and only then hands an intent to the order manager.
+An approval wins the signal with a compare-and-set AND journals its order intent in the
+same transaction, so no crash can leave an approved signal without an order. Then the
+pre-trade gate re-checks everything at that moment — kill switch, market open, a fresh
+quote within the price collar, risk limits, buying power — and the journaled intent is
+either sent or marked failed with its reasons. An intent a crash left unsent is
+re-checked at the next start the same way, and whoever approved it is told.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.agent.account import account_view
-from core.base.errors import AlreadyDecided, NotFound, SignalExpiredError
-from core.base.events import SignalDecided, SignalExpired
+from core.agent.gate import check_trade, read_gate_view
 from core.agent.services import Services
-from core.base.types import OrderSide, OrderStatus, SignalType, TradingSignal
-from execution.order_manager import Intent, OrderOutcome, client_order_id_for
-from risk.checks import MarketView, TradeRequest, validate_trade
-from risk.trading_state import OrderIntent
-from storage import book
-from storage.bot_state import load_trading_status
-from storage.signals import SignalNotFound, get_signal, transition
+from core.base.errors import AlreadyDecided, NotFound, SignalExpiredError
+from core.base.events import Alert, SignalDecided, SignalExpired
+from core.base.settings import RuntimeSettings
+from core.base.types import ExitReason, OrderSide, OrderStatus, SignalType, TradingSignal
+from execution.order_manager import OrderIntent, OrderOutcome, client_order_id_for
+from risk.trading_state import OrderPurpose
+from storage import book, orders
+from storage.journal import approve_with_intent, approved_without_order
+from storage.orders import OrderRow
+from storage.signals import SignalNotFound, decided_by, get_signal, transition
 
 
 @dataclass(frozen=True)
@@ -60,19 +63,61 @@ def expire(services: Services, signal: TradingSignal, now: datetime) -> bool:
     return False
 
 
-def approve(services: Services, signal_id: str, actor: str, origin: str | None = None) -> Decision:
+def _intent(signal: TradingSignal, quantity: float) -> OrderIntent:
+    buying = signal.signal_type is SignalType.BUY
+    return OrderIntent(
+        client_order_id=client_order_id_for(signal.id),
+        symbol=signal.symbol,
+        side=OrderSide.BUY if buying else OrderSide.SELL,
+        quantity=quantity,
+        purpose=OrderPurpose.OPEN if buying else OrderPurpose.REDUCE,
+        reason=ExitReason.SIGNAL,
+        signal_id=signal.id,
+    )
+
+
+def _quantity(signal: TradingSignal) -> float:
+    """A BUY buys what the signal was sized at; a SELL closes what the book holds now."""
+    if signal.signal_type is SignalType.BUY:
+        return float(signal.quantity)
+    held = book.open_position(signal.symbol)
+    return held.quantity if held else 0.0
+
+
+def approve(
+    services: Services,
+    signal_id: str,
+    actor: str,
+    origin: str | None = None,
+    runtime: RuntimeSettings | None = None,
+) -> Decision:
     now = services.clock.now()
     signal = load_signal(signal_id)
-    if not transition(
-        signal_id, OrderStatus.PENDING, OrderStatus.APPROVED, actor, now=now, origin=origin
-    ):
+    quantity = _quantity(signal)
+    if quantity <= 0:
+        if not transition(
+            signal_id, OrderStatus.PENDING, OrderStatus.APPROVED, actor, now=now, origin=origin
+        ):
+            _refuse_lost_race(services, signal_id, now)
+        _announce(services, signal, actor)
+        transition(signal.id, OrderStatus.APPROVED, OrderStatus.FAILED, "risk", now=now)
+        return Decision(signal.id, OrderStatus.FAILED, f"{signal.symbol} not sent: no position")
+    row = approve_with_intent(
+        signal_id, _intent(signal, quantity).fields(), actor=actor, origin=origin, now=now
+    )
+    if row is None:
         _refuse_lost_race(services, signal_id, now)
+    assert row is not None
+    _announce(services, signal, actor)
+    return execute(services, signal, row, runtime)
+
+
+def _announce(services: Services, signal: TradingSignal, actor: str) -> None:
     services.bus.publish(
         SignalDecided(
-            signal_id=signal_id, symbol=signal.symbol, status=OrderStatus.APPROVED, actor=actor
+            signal_id=signal.id, symbol=signal.symbol, status=OrderStatus.APPROVED, actor=actor
         )
     )
-    return execute(services, signal)
 
 
 def reject(services: Services, signal_id: str, actor: str, origin: str | None = None) -> Decision:
@@ -91,76 +136,84 @@ def reject(services: Services, signal_id: str, actor: str, origin: str | None = 
 
 
 def recheck(
-    services: Services, signal: TradingSignal, quantity: float, now: datetime, quote: float | None
+    services: Services,
+    signal: TradingSignal,
+    row: OrderRow,
+    runtime: RuntimeSettings | None = None,
 ) -> tuple[str, ...]:
-    """Every pre-trade rule, with today's account and a fresh quote."""
-    runtime = services.runtime.get()
-    side = OrderSide.BUY if signal.signal_type is SignalType.BUY else OrderSide.SELL
-    request = TradeRequest(
-        symbol=signal.symbol,
-        side=side,
-        quantity=quantity,
-        price=signal.price,
-        now=now,
-        stop_price=signal.stop_price,
-    )
-    market = MarketView(is_open=services.market_is_open(), latest_quote=quote)
-    account = account_view(
-        services.broker, services.calendar, now, {signal.symbol: quote} if quote else None
-    )
-    check = validate_trade(
-        request,
-        account=account,
-        market=market,
-        rules=runtime,
-        trading_state=load_trading_status().state,
-        commission_per_share=services.settings.trading.broker.commission_per_share,
-    )
-    return check.reasons
-
-
-def execute(services: Services, signal: TradingSignal) -> Decision:
-    """Send an APPROVED signal's order, after the re-check."""
+    """Every pre-trade rule for the journaled intent, with a fresh quote and today's
+    account: the same gate the cycle used."""
     now = services.clock.now()
     quote = services.data.latest_prices([signal.symbol]).get(signal.symbol)
-    if signal.signal_type is SignalType.SELL:
-        held = book.open_position(signal.symbol)
-        quantity = held.quantity if held else 0.0
-    else:
-        quantity = float(signal.quantity)
-    reasons = (
-        ("nothing to sell: no position",)
-        if quantity <= 0
-        else recheck(services, signal, quantity, now, quote)
+    view = read_gate_view(
+        services, runtime or services.runtime.get(), now, {signal.symbol: quote} if quote else None
     )
+    return check_trade(
+        view,
+        symbol=signal.symbol,
+        side=OrderSide(row.side),
+        quantity=row.quantity,
+        price=signal.price,
+        stop_price=signal.stop_price,
+        quote=quote,
+    )
+
+
+def execute(
+    services: Services,
+    signal: TradingSignal,
+    row: OrderRow,
+    runtime: RuntimeSettings | None = None,
+) -> Decision:
+    """Send an approved signal's journaled intent after the re-check, or fail it."""
+    reasons = recheck(services, signal, row, runtime)
     if reasons:
-        transition(signal.id, OrderStatus.APPROVED, OrderStatus.FAILED, "risk", now=now)
+        outcome = services.desk.orders.fail(row, "not sent: " + "; ".join(reasons))
         return Decision(
-            signal.id, OrderStatus.FAILED, f"{signal.symbol} not sent: " + "; ".join(reasons)
+            signal.id,
+            OrderStatus.FAILED,
+            f"{signal.symbol} not sent: " + "; ".join(reasons),
+            outcome,
         )
-    side = OrderSide.BUY if signal.signal_type is SignalType.BUY else OrderSide.SELL
-    outcome = services.orders.submit(
-        Intent(
-            client_order_id=client_order_id_for(signal.id),
-            symbol=signal.symbol,
-            side=side,
-            quantity=quantity,
-            purpose=OrderIntent.OPEN if side is OrderSide.BUY else OrderIntent.REDUCE,
-            signal_id=signal.id,
-        )
-    )
-    if side is OrderSide.BUY and outcome.filled_quantity > 0 and signal.stop_price:
-        fill = outcome.filled_avg_price or signal.price
-        # Keep the planned risk per share when the fill differs from the signal's price.
-        stop = fill - (signal.price - signal.stop_price)
-        if math.isfinite(stop) and 0 < stop < fill:
-            book.set_stops(
-                signal.symbol, initial_stop=stop, stop_price=stop, highest_price=fill, now=now
-            )
+    outcome = services.desk.orders.send(row)
     status = load_signal(signal.id).status
+    side = OrderSide(row.side)
     text = {
         OrderStatus.FILLED: f"{side.value} {outcome.filled_quantity:g} {signal.symbol} filled at "
         f"{outcome.filled_avg_price or 0:.2f}",
         OrderStatus.FAILED: f"{signal.symbol} order failed: {outcome.error}",
-    }.get(status, f"{side.value} {quantity:g} {signal.symbol}: order {outcome.status.value}")
+    }.get(status, f"{side.value} {row.quantity:g} {signal.symbol}: order {outcome.status.value}")
     return Decision(signal.id, status, text, outcome)
+
+
+def settle_interrupted(services: Services, unsent: list[OrderRow]) -> list[Decision]:
+    """After a restart: every approved signal whose order never went out is re-checked
+    and sent, or failed with its reasons — and whoever approved it is told."""
+    decisions = []
+    now = services.clock.now()
+    for signal_id in approved_without_order():
+        signal = load_signal(signal_id)
+        quantity = _quantity(signal)
+        row, _ = orders.write_intent(_intent(signal, max(quantity, 0.0)).fields(), now)
+        unsent.append(row)
+    for row in unsent:
+        if row.signal_id is None:
+            continue
+        signal = load_signal(row.signal_id)
+        if row.quantity <= 0:
+            services.desk.orders.fail(row, "nothing to sell: no position")
+            decision = Decision(signal.id, OrderStatus.FAILED, f"{signal.symbol}: no position")
+        else:
+            decision = execute(services, signal, row)
+        decisions.append(decision)
+        approver = decided_by(signal.id) or "someone"
+        services.bus.publish(
+            Alert(
+                severity="warning",
+                source="approval",
+                message=f"The approval of {signal.signal_type.value.upper()} {signal.symbol} "
+                f"by {approver} was interrupted by a restart; after a fresh re-check: "
+                f"{decision.message}",
+            )
+        )
+    return decisions

@@ -1,6 +1,9 @@
-"""One trading cycle: predictions → signals → sizing and pre-trade checks → routing by
+"""One trading cycle: predictions → signals → sizing and the pre-trade gate → routing by
 mode → persistence → events. The same code runs live, in the demo and in backtests;
 only the predictor and the clock differ.
+
+The runtime settings are read once per cycle and passed down as one snapshot, so a
+`/set` that lands mid-cycle applies to the next cycle, never to half of this one.
 """
 
 from __future__ import annotations
@@ -10,38 +13,44 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
-from core.agent.account import account_view
 from core.agent.approval import Decision, approve
-from core.base.events import CycleFinished, DataProblemRaised, SignalCreated
+from core.agent.gate import GateView, check_trade, read_gate_view, sell_quantity
 from core.agent.predictor import Predictor
 from core.agent.services import Services
 from core.agent.signal_policy import Route, expiry, generate_signal, route_signal, signal_id
-from core.base.types import (
-    ModelPrediction,
-    OrderSide,
-    OrderStatus,
-    SignalType,
-    TradingSignal,
-    TradingState,
-)
-from risk.checks import AccountView, MarketView, TradeRequest, validate_trade
+from core.base.events import CycleFinished, DataProblemRaised, SignalCreated
+from core.base.settings import RuntimeSettings
+from core.base.types import ModelPrediction, OrderSide, SignalType, TradingSignal
 from risk.sizing import size_long
 from risk.stops import StopError, initial_stop
-from storage import audit
-from storage.bot_state import load_trading_status
 from storage.predictions import save_predictions
-from storage.signals import save_signal, transition
+from storage.signals import save_refused, save_signal
 
 log = logging.getLogger(__name__)
+
+
+class CycleAction(StrEnum):
+    """What the cycle did with one symbol."""
+
+    HOLD = "hold"
+    DROP = "drop"
+    """Not confident enough for the mode."""
+    REFUSED = "refused"
+    """The pre-trade gate (or sizing) said no; stored REJECTED with the reasons."""
+    ASK = "ask"
+    """Waiting for a person."""
+    EXECUTED = "executed"
+    PROBLEM = "problem"
+    """Bad or missing data: no signal."""
 
 
 @dataclass
 class SymbolOutcome:
     symbol: str
     probability_up: float | None
-    action: str
-    """hold, drop, refused, ask, executed, or problem."""
+    action: CycleAction
     detail: str = ""
     signal_id: str | None = None
 
@@ -53,8 +62,8 @@ class CycleReport:
     decisions: list[Decision] = field(default_factory=list)
     duration_ms: float = 0.0
 
-    def count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.action == action)
+    def count(self, action: CycleAction) -> int:
+        return sum(1 for o in self.outcomes if o.action is action)
 
 
 def _session_close(services: Services, now: datetime) -> datetime | None:
@@ -62,34 +71,33 @@ def _session_close(services: Services, now: datetime) -> datetime | None:
     return services.calendar.session_close(session) if session else None
 
 
-def run_cycle(services: Services, predictor: Predictor) -> CycleReport:
+def run_cycle(
+    services: Services, predictor: Predictor, runtime: RuntimeSettings | None = None
+) -> CycleReport:
     began = time.perf_counter()
     now = services.clock.now()
-    runtime = services.runtime.get()
+    runtime = runtime or services.runtime.get()
     report = CycleReport(at=now)
     batch = predictor.predict(runtime.symbols, now, explain_from=runtime.min_confidence)
     for problem in batch.problems:
         if problem.blocking:
             services.bus.publish(DataProblemRaised(symbol=problem.symbol, detail=str(problem)))
-            report.outcomes.append(SymbolOutcome(problem.symbol, None, "problem", str(problem)))
+            report.outcomes.append(
+                SymbolOutcome(problem.symbol, None, CycleAction.PROBLEM, str(problem))
+            )
     save_predictions(batch.predictions, now=now)
     if batch.predictions:
         quotes = services.data.latest_prices([p.symbol for p in batch.predictions])
-        account = account_view(services.broker, services.calendar, now, quotes)
-        state = load_trading_status().state
-        market_open = services.market_is_open()
+        view = read_gate_view(services, runtime, now, quotes)
         close = _session_close(services, now)
         for prediction in batch.predictions:
             outcome = _decide(
                 services,
+                view,
                 prediction,
                 quotes.get(prediction.symbol),
                 batch.atr.get(prediction.symbol, math.nan),
-                account,
-                state,
-                market_open,
                 close,
-                now,
                 report,
             )
             report.outcomes.append(outcome)
@@ -97,84 +105,85 @@ def run_cycle(services: Services, predictor: Predictor) -> CycleReport:
     services.bus.publish(
         CycleFinished(
             symbols=len(runtime.symbols),
-            signals=report.count("ask") + report.count("executed"),
-            problems=report.count("problem"),
+            signals=report.count(CycleAction.ASK) + report.count(CycleAction.EXECUTED),
+            problems=report.count(CycleAction.PROBLEM),
             duration_ms=report.duration_ms,
         )
     )
     return report
 
 
+def _size_buy(
+    services: Services, view: GateView, quote: float, atr: float
+) -> tuple[float | None, int, float, list[str]]:
+    """(stop, shares, dollars at risk, reasons it cannot be bought)."""
+    try:
+        stop = initial_stop(
+            quote, atr if math.isfinite(atr) else None, services.settings.trading.stops
+        )
+    except StopError as error:
+        return None, 0, 0.0, [str(error)]
+    size = size_long(
+        equity=view.account.equity,
+        entry=quote,
+        stop=stop,
+        buying_power=view.account.buying_power,
+        rules=view.runtime,
+    )
+    return stop, size.shares, size.risk_amount, [size.reason] if size.reason else []
+
+
 def _decide(
     services: Services,
+    view: GateView,
     prediction: ModelPrediction,
     quote: float | None,
     atr: float,
-    account: AccountView,
-    state: TradingState,
-    market_open: bool,
     close: datetime | None,
-    now: datetime,
     report: CycleReport,
 ) -> SymbolOutcome:
-    runtime = services.runtime.get()
+    runtime = view.runtime
     symbol = prediction.symbol
-    held = account.positions.get(symbol)
-    signal_type = generate_signal(prediction, held.quantity if held else 0.0)
+    p = prediction.probability_up
+    signal_type = generate_signal(prediction, sell_quantity(view, symbol))
     if signal_type is SignalType.HOLD:
-        return SymbolOutcome(symbol, prediction.probability_up, "hold")
+        return SymbolOutcome(symbol, p, CycleAction.HOLD)
     route = route_signal(runtime.mode, prediction.confidence, runtime)
     if route is Route.DROP:
         return SymbolOutcome(
             symbol,
-            prediction.probability_up,
-            "drop",
+            p,
+            CycleAction.DROP,
             f"confidence {prediction.confidence:.2f} below the mode's threshold",
         )
     if quote is None:
-        return SymbolOutcome(symbol, prediction.probability_up, "refused", "no latest price")
+        return SymbolOutcome(symbol, p, CycleAction.REFUSED, "no latest price")
 
     stop: float | None = None
     risk_amount = 0.0
     reasons: list[str] = []
     if signal_type is SignalType.BUY:
-        try:
-            stop = initial_stop(
-                quote, atr if math.isfinite(atr) else None, services.settings.trading.stops
-            )
-        except StopError as error:
-            reasons.append(str(error))
-        quantity = 0
-        if stop is not None:
-            size = size_long(
-                equity=account.equity,
-                entry=quote,
-                stop=stop,
-                buying_power=account.buying_power,
-                rules=runtime,
-            )
-            quantity, risk_amount = size.shares, size.risk_amount
-            if size.reason:
-                reasons.append(size.reason)
+        stop, shares, risk_amount, reasons = _size_buy(services, view, quote, atr)
+        quantity: float = shares
         side = OrderSide.BUY
     else:
-        quantity = int(held.quantity) if held else 0
+        quantity = sell_quantity(view, symbol)
         side = OrderSide.SELL
     if quantity > 0:
-        check = validate_trade(
-            TradeRequest(
-                symbol=symbol, side=side, quantity=quantity, price=quote, now=now, stop_price=stop
-            ),
-            account=account,
-            market=MarketView(is_open=market_open, latest_quote=quote),
-            rules=runtime,
-            trading_state=state,
-            commission_per_share=services.settings.trading.broker.commission_per_share,
+        reasons.extend(
+            check_trade(
+                view,
+                symbol=symbol,
+                side=side,
+                quantity=quantity,
+                price=quote,
+                stop_price=stop,
+                quote=quote,
+            )
         )
-        reasons.extend(check.reasons)
 
     signal = TradingSignal(
-        id=signal_id(symbol, prediction.timestamp, now),
+        id=signal_id(symbol, prediction.timestamp, view.now),
         symbol=symbol,
         signal_type=signal_type,
         confidence=prediction.confidence,
@@ -183,30 +192,27 @@ def _decide(
         stop_price=stop,
         risk_amount=risk_amount,
         mode=runtime.mode,
-        created_at=now,
-        expires_at=expiry(now, runtime.signal_ttl_minutes, close),
+        created_at=view.now,
+        expires_at=expiry(view.now, runtime.signal_ttl_minutes, close),
         reasons=tuple(
             f"{f.name}={f.value:.3g} ({f.contribution:+.3f})" for f in prediction.top_features
         ),
         prediction=prediction,
     )
-    save_signal(signal)
     if reasons:
         # Refused before anyone is bothered: kept in the history with its reasons.
-        transition(signal.id, OrderStatus.PENDING, OrderStatus.REJECTED, "risk", now=now)
-        audit.record("risk", "signal.refused", {"signal_id": signal.id, "reasons": reasons}, at=now)
-        return SymbolOutcome(
-            symbol, prediction.probability_up, "refused", "; ".join(reasons), signal.id
-        )
+        save_refused(signal, reasons, actor="risk", now=view.now)
+        return SymbolOutcome(symbol, p, CycleAction.REFUSED, "; ".join(reasons), signal.id)
+    save_signal(signal)
     services.bus.publish(SignalCreated(signal=signal, asks=route is Route.ASK))
     if route is Route.ASK:
         return SymbolOutcome(
             symbol,
-            prediction.probability_up,
-            "ask",
+            p,
+            CycleAction.ASK,
             f"waiting for approval until {signal.expires_at:%H:%M} UTC",
             signal.id,
         )
-    decision = approve(services, signal.id, "auto")
+    decision = approve(services, signal.id, "auto", runtime=runtime)
     report.decisions.append(decision)
-    return SymbolOutcome(symbol, prediction.probability_up, "executed", decision.message, signal.id)
+    return SymbolOutcome(symbol, p, CycleAction.EXECUTED, decision.message, signal.id)

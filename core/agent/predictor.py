@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import talib
 
-from core.base.calendar import ExchangeCalendar
+from core.agent.services import ModelHolder
+from core.base.calendar import ExchangeCalendar, get_calendar
+from core.base.types import ModelPrediction
 from core.data.provider import MarketDataError, MarketDataProvider
 from core.data.validation import DataProblem, validate_bars
-from core.agent.services import ModelHolder
-from core.base.types import ModelPrediction
 from ml.dataset import build_samples
 from ml.features import WARMUP_BARS, FeatureError
 
@@ -124,17 +124,17 @@ class LivePredictor:
 
 
 class PrecomputedPredictor:
-    """Predictions made in advance, served for the newest bar at or before `now`."""
+    """Predictions made in advance, served for the newest session closed at `now`."""
 
     def __init__(
         self,
         predictions: Mapping[tuple[pd.Timestamp, str], ModelPrediction],
         atr: Mapping[tuple[pd.Timestamp, str], float],
+        calendar: ExchangeCalendar | None = None,
     ) -> None:
         self._predictions = dict(predictions)
         self._atr = dict(atr)
-        self.bar_time: pd.Timestamp | None = None
-        """The bar served next; the backtest sets it before each cycle."""
+        self._calendar = calendar or get_calendar()
 
     def add(self, bar_time: pd.Timestamp, prediction: ModelPrediction) -> None:
         self._predictions[(bar_time, prediction.symbol)] = prediction
@@ -143,11 +143,10 @@ class PrecomputedPredictor:
         self, symbols: Sequence[str], now: datetime, explain_from: float
     ) -> PredictionBatch:
         batch = PredictionBatch()
-        if self.bar_time is None:
-            return batch
+        bar_time = pd.Timestamp(self._calendar.last_completed_session(now), tz="UTC")
         for symbol in symbols:
-            prediction = self._predictions.get((self.bar_time, symbol))
+            prediction = self._predictions.get((bar_time, symbol))
             if prediction is not None:
                 batch.predictions.append(prediction)
-                batch.atr[symbol] = self._atr.get((self.bar_time, symbol), float("nan"))
+                batch.atr[symbol] = self._atr.get((bar_time, symbol), float("nan"))
         return batch

@@ -1,5 +1,5 @@
-"""The agent's parts, built once by the composition root and shared by the Engine, the
-pipeline, the watch jobs, the scheduler, the demo and the backtest."""
+"""The agent's parts, built once by the composition root (or a backtest's own replay)
+and shared by the Engine, the pipeline, the session's jobs and the drivers."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 
 from core.base.calendar import ExchangeCalendar
 from core.base.clock import Clock
-from core.data.provider import MarketDataProvider
 from core.base.events import EventBus
 from core.base.settings import RuntimeSettings, Settings
+from core.data.provider import MarketDataProvider
 from execution.broker import Broker
-from execution.order_manager import OrderManager
+from execution.desk import OrderDesk
 from ml.ensemble import Ensemble
 
 
@@ -86,7 +86,8 @@ class Services:
     calendar: ExchangeCalendar
     data: MarketDataProvider
     broker: Broker
-    orders: OrderManager
+    desk: OrderDesk
+    """The order manager, protective stops, reconciliation, flatten and trading state."""
     bus: EventBus
     runtime: RuntimeHolder
     models: ModelHolder

@@ -1,34 +1,37 @@
 """The composition root: builds every part from settings in one place (DESIGN §2).
 
-`build_agent` wires clock, calendar, data (cached), broker, order manager, event bus,
-runtime settings (config.yaml + stored overrides) and the current model into an
-`Engine`. `stockbot run`, `stockbot cycle` and `stockbot demo` differ only in what they
-pass in here.
+`build_agent` wires clock, calendar, data (cached), broker, the order desk, event bus,
+runtime settings (config.yaml + stored overrides), the current model, the session
+lifecycle and the backtest runner into an `Agent`. `stockbot run`, `stockbot cycle`
+and `stockbot demo` differ only in what they pass in here.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
 
+from core.agent.agent import Agent
+from core.agent.backtest_requests import BacktestService
+from core.agent.engine import Engine
+from core.agent.predictor import LivePredictor
+from core.agent.services import ModelHolder, RuntimeHolder, Services
+from core.agent.session import SessionLifecycle
 from core.base.calendar import ExchangeCalendar, get_calendar
-from core.base.clock import Clock
+from core.base.clock import Clock, LiveClock
+from core.base.events import EventBus
+from core.base.logs import configure_logging
+from core.base.settings import Settings, SettingsError, apply_overrides
 from core.data.cache import CachedProvider
 from core.data.provider import MarketDataProvider
 from core.data.selection import build_provider, check_provider_with_broker
-from core.agent.engine import Engine
-from core.base.events import EventBus
-from core.base.logs import configure_logging
-from core.agent.predictor import LivePredictor
-from core.agent.services import ModelHolder, RuntimeHolder, Services
-from core.base.settings import Settings, SettingsError, apply_overrides
+from core.drivers.backtest_jobs import BacktestJobs
 from execution.alpaca_broker import AlpacaBroker
 from execution.broker import Broker, BrokerError
-from execution.order_manager import OrderManager
-from execution.paper import FillPolicy, PaperBroker
+from execution.desk import open_desk
+from execution.paper import PaperBroker
 from ml.registry import RegistryError, load_run
 from storage.database import open_database
 from storage.overrides import load_overrides
@@ -37,12 +40,6 @@ log = logging.getLogger(__name__)
 
 # Providers worth caching: the others already read local data.
 NETWORK_PROVIDERS = ("alpaca", "yahoo")
-
-
-@dataclass
-class Agent:
-    engine: Engine
-    services: Services
 
 
 def setup_logging(settings: Settings, *, console: bool = True) -> None:
@@ -66,18 +63,15 @@ def build_broker(
     clock: Clock,
     calendar: ExchangeCalendar,
     market: MarketDataProvider,
-    fill_policy: FillPolicy = "latest",
 ) -> Broker:
     broker = settings.trading.broker
     if broker.kind == "paper":
-        return PaperBroker(
+        return PaperBroker.from_settings(
+            broker,
+            starting_cash=settings.trading.initial_capital,
             market=market,
             clock=clock,
             calendar=calendar,
-            starting_cash=settings.trading.initial_capital,
-            slippage_bps=broker.slippage_bps,
-            commission_per_share=broker.commission_per_share,
-            fill_policy=fill_policy,
         )
     credentials = settings.env.alpaca_credentials()
     if credentials is None:
@@ -94,18 +88,17 @@ def build_broker(
 def market_open_check(
     broker: Broker, calendar: ExchangeCalendar, clock: Clock
 ) -> Callable[[], bool]:
-    """Ask the broker's clock when it has a real one (Alpaca), else the calendar."""
-    if isinstance(broker, AlpacaBroker):
+    """Ask the broker's clock (Alpaca's knows early closes and halts; the paper
+    exchange's is the calendar); the calendar when the broker cannot answer."""
 
-        def from_broker() -> bool:
-            try:
-                return broker.get_clock().is_open
-            except BrokerError:
-                log.warning("broker clock unavailable; using the exchange calendar")
-                return calendar.is_open(clock.now())
+    def is_open() -> bool:
+        try:
+            return broker.get_clock().is_open
+        except BrokerError:
+            log.warning("broker clock unavailable; using the exchange calendar")
+            return calendar.is_open(clock.now())
 
-        return from_broker
-    return lambda: calendar.is_open(clock.now())
+    return is_open
 
 
 def load_current_model(models_dir: Path, holder: ModelHolder) -> None:
@@ -128,6 +121,7 @@ def build_agent(
     models_dir: Path | None = None,
     calendar: ExchangeCalendar | None = None,
     load_model_in_background: bool = False,
+    backtests: BacktestService | None = None,
 ) -> Agent:
     """Everything an agent needs; the database is opened (and migrated) here. With
     `load_model_in_background` the model loads while the agent starts serving."""
@@ -150,7 +144,7 @@ def build_agent(
         )
     bus = EventBus()
     broker = build_broker(settings, clock=clock, calendar=calendar, market=market)
-    order_manager = OrderManager(broker, clock=clock, publish=bus.publish)
+    desk = open_desk(broker, clock=clock, publish=bus.publish)
     models = ModelHolder()
     folder = models_dir or settings.models_dir
     if load_model_in_background:
@@ -163,7 +157,7 @@ def build_agent(
         calendar=calendar,
         data=market,
         broker=broker,
-        orders=order_manager,
+        desk=desk,
         bus=bus,
         runtime=effective_runtime(settings),
         models=models,
@@ -176,6 +170,9 @@ def build_agent(
     predictor = LivePredictor(
         data=market, calendar=calendar, models=models, lookback=ml.lookback, horizon=ml.horizon
     )
-    engine = Engine(services, predictor)
-    engine.backtests.fail_interrupted()
-    return Agent(engine=engine, services=services)
+    session = SessionLifecycle(services, predictor)
+    # Backtests run on real dates (a demo's simulated clock is not "today").
+    backtests = backtests or BacktestJobs(settings, LiveClock())
+    backtests.fail_interrupted()
+    engine = Engine(services, session, backtests)
+    return Agent(engine=engine, services=services, session=session)

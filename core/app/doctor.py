@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from peewee import PeeweeException
-
-from core.data.selection import check_provider_with_broker
 from core.base.settings import Settings, SettingsError, apply_overrides, load_settings
-from storage.database import StorageError, close_database, open_database
+from core.data.selection import check_provider_with_broker
+from storage.database import close_database, open_database
+from storage.errors import DATABASE_ERRORS
 from storage.migrations import LATEST_VERSION, current_version
 from storage.overrides import load_overrides
 
@@ -98,7 +97,7 @@ def check_overrides(settings: Settings) -> Check:
             database = open_database(settings.database_path, migrate_schema=False)
             if current_version(database) >= 1:
                 stored = load_overrides()
-        except (StorageError, PeeweeException) as error:
+        except DATABASE_ERRORS as error:
             return _fail(name, f"cannot read stored overrides: {error}")
         finally:
             close_database()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
 import yaml
 from pydantic import (
@@ -110,6 +110,11 @@ class RuntimeSettings(SettingsModel):
     """How far an order's price may be from the latest quote."""
     min_share_price: float = Field(default=1.0, ge=0.0)
     """Refuse stocks priced below this (penny stocks)."""
+    max_day_trades: int | None = Field(default=None, ge=0, le=100)
+    """Your own limit on day trades (buy and sell the same symbol in one session)
+    within day_trade_window_sessions; empty means no limit (FINRA's PDT rule is gone)."""
+    day_trade_window_sessions: int = Field(default=5, ge=1, le=60)
+    """Sessions the max_day_trades limit counts over."""
     signal_ttl_minutes: int = Field(default=15, ge=1, le=390)
     """Minutes a signal waits for approval before it expires."""
     quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
@@ -220,10 +225,15 @@ class BrokerSettings(SettingsModel):
     """Timeout of every broker request; past it the outcome is looked up, not assumed."""
 
 
+ModelName = Literal["lstm", "gbm", "rf", "momentum"]
+MODEL_NAMES: tuple[str, ...] = get_args(ModelName)
+"""The ensemble members a person may choose: the one list every front end offers."""
+
+
 class ModelSettings(SettingsModel):
     """The prediction models and their data."""
 
-    models: tuple[Literal["lstm", "gbm", "rf", "momentum"], ...] = (
+    models: tuple[ModelName, ...] = (
         "lstm",
         "gbm",
         "rf",
@@ -283,6 +293,10 @@ def load_trading_config(path: Path | None) -> TradingConfig:
 # Environment (secrets and deployment)
 
 DataProviderName = Literal["auto", "alpaca", "yahoo", "csv", "sim"]
+PROVIDER_NAMES: tuple[str, ...] = get_args(DataProviderName)
+"""Every data provider a person may name, `auto` (choose for me) first."""
+HISTORY_PROVIDERS: tuple[str, ...] = tuple(n for n in PROVIDER_NAMES if n != "auto")
+"""Providers of historical bars a backtest can be asked to use by name."""
 
 
 class EnvSettings(BaseSettings):

@@ -114,10 +114,24 @@ class TradingState(StrEnum):
 
 
 class KillScope(StrEnum):
-    """`stop` halts and cancels open orders; `flatten` also closes every position."""
+    """`stop` halts and cancels open entry orders but keeps protective stops; `flatten`
+    cancels every order, protective stops included, then closes every position."""
 
     STOP = "stop"
     FLATTEN = "flatten"
+
+
+class ExitReason(StrEnum):
+    """Why an order was sent, and so why the position it closed was closed."""
+
+    SIGNAL = "signal"
+    STOP = "stop"
+    TRAILING_STOP = "trailing_stop"
+    TIME = "time"
+    """The plan's time exit (`stops.max_holding_sessions`)."""
+    FLATTEN = "flatten"
+    BROKER = "broker"
+    """Closed at the broker by someone else (found by reconciliation)."""
 
 
 Symbol = Annotated[str, Field(pattern=SYMBOL_PATTERN, description="Ticker, e.g. PLTR or BRK.B")]
@@ -159,6 +173,21 @@ class ModelPrediction(Record):
     """Share of models that agree with the ensemble's direction."""
     top_features: tuple[FeatureContribution, ...] = ()
     model_run_id: str | None = None
+    target: str | None = Field(default=None, pattern=r"^(plan|direction)$")
+    """What `probability_up` is the probability of. plan: the trade of the bot's plan
+    (next-open entry, its stop and trailing stop, the time exit, costs) ends in profit;
+    direction: the close `horizon` sessions ahead is higher. None: a run from before."""
+    expected_r: Money | None = None
+    """Expected R multiple of the plan's trade (profit in units of its planned risk, net
+    of costs), as the model sees it."""
+    base_rate: Probability | None = None
+    """The plan's P(profit) when taking every trade, on the model's symbols over its
+    training history: what `probability_up` must beat to mean anything."""
+    typical_r: Money | None = None
+    """Mean R of taking every trade of the plan over the training history."""
+    selection_threshold: Probability | None = None
+    """The P(profit) from which the model would take the trade: its hold-out base rate
+    plus a margin, never an absolute bar."""
 
     @property
     def direction(self) -> SignalType:

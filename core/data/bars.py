@@ -7,6 +7,7 @@ session date, whatever the source's convention, so all providers agree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
@@ -30,6 +31,17 @@ class Timeframe(StrEnum):
 
 # One resolution everywhere, so frames from different sources compare equal.
 TIME_UNIT = "ns"
+
+
+@dataclass(frozen=True)
+class SessionBar:
+    """One session's prices, as a replayed exchange works its orders against them."""
+
+    opens_at: datetime
+    open: float
+    high: float
+    low: float
+    close: float
 
 
 def empty_bars() -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.base.calendar import ExchangeCalendar
 from core.base.clock import Clock
-from core.data.bars import Timeframe, clip_range, empty_bars
+from core.data.bars import SessionBar, Timeframe, clip_range, empty_bars
 from core.data.provider import MarketDataError
 
 
@@ -36,7 +36,31 @@ class ReplayMarket:
     def frame(self, symbol: str) -> pd.DataFrame:
         if callable(self._history):
             return self._history(symbol)
-        return self._history.get(symbol, empty_bars())
+        frame = self._history.get(symbol)
+        return empty_bars() if frame is None else frame
+
+    def session_bar(self, symbol: str, at: datetime) -> SessionBar | None:
+        """The bar of the session `at` falls in (open and close included), for the
+        replayed exchange; None outside a session or without a bar."""
+        day = pd.Timestamp(at).tz_convert("America/New_York").date()
+        if not self._calendar.is_session(day):
+            return None
+        opens = self._calendar.session_open(day)
+        if not opens <= at <= self._calendar.session_close(day):
+            return None
+        frame = self.frame(symbol)
+        stamp = pd.Timestamp(day, tz="UTC")
+        position = frame.index.searchsorted(stamp)
+        if position >= len(frame) or frame.index[position] != stamp:
+            return None
+        row = frame.iloc[position]
+        return SessionBar(
+            opens_at=opens,
+            open=float(row["open"]),
+            high=float(row["high"]),
+            low=float(row["low"]),
+            close=float(row["close"]),
+        )
 
     def completed_through(self) -> datetime:
         """Midnight UTC of the last session closed at `now` (daily bars' stamp)."""

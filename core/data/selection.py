@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.base.clock import Clock
+from core.base.settings import EnvSettings, SettingsError
 from core.data.alpaca import AlpacaDataProvider
 from core.data.csv_folder import CsvProvider
 from core.data.provider import MarketDataProvider
 from core.data.simulated import SimulatedMarket
 from core.data.yahoo import YahooProvider
-from core.base.settings import EnvSettings, SettingsError
 
 log = logging.getLogger(__name__)
 

@@ -8,104 +8,30 @@ import asyncio
 import logging
 import multiprocessing
 import queue
-import re
 import secrets
-from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import Any
 
+from core.agent.backtest_requests import BacktestRequest, BacktestRunView
 from core.base.calendar import get_calendar
 from core.base.clock import Clock, LiveClock
-from core.data.selection import build_provider
-from core.data.validation import validate_bars
 from core.base.errors import InvalidRequest, NotFound
 from core.base.settings import Settings
-from core.base.types import SYMBOL_PATTERN
-from ml.models import MODEL_NAMES
+from core.data.selection import build_provider
+from core.data.validation import validate_bars
+from core.drivers.backtest import BacktestConfig, history_start, run_backtest
 from storage import backtest_runs
-from storage.models import BacktestRun
 
 log = logging.getLogger(__name__)
 
-PROVIDERS = ("sim", "csv", "yahoo", "alpaca")
-MAX_SYMBOLS = 50
 PROGRESS_EVERY = 5
 """Sessions between progress writes (a write per session would be 2,500 for 10 years)."""
 
 
-@dataclass(frozen=True)
-class BacktestRequest:
-    symbols: tuple[str, ...]
-    start: date
-    end: date
-    provider: str = "sim"
-    models: tuple[str, ...] = ("gbm", "rf", "momentum")
-
-    def checked(self, today: date) -> BacktestRequest:
-        """This request, upper-cased; InvalidRequest naming every field that is wrong."""
-        symbols = tuple(dict.fromkeys(s.strip().upper() for s in self.symbols if s.strip()))
-        problems: dict[str, str] = {}
-        bad = [s for s in symbols if not re.fullmatch(SYMBOL_PATTERN, s)]
-        if not symbols:
-            problems["symbols"] = "give at least one ticker"
-        elif bad:
-            problems["symbols"] = f"{bad[0]!r} is not a ticker"
-        elif len(symbols) > MAX_SYMBOLS:
-            problems["symbols"] = f"at most {MAX_SYMBOLS} symbols per backtest"
-        if self.start >= self.end:
-            problems["start"] = f"start {self.start} must be before end {self.end}"
-        if self.end > today:
-            problems["end"] = f"end {self.end} is in the future"
-        if self.provider not in PROVIDERS:
-            problems["provider"] = f"{self.provider!r}: use {', '.join(PROVIDERS)}"
-        unknown = [m for m in self.models if m not in MODEL_NAMES]
-        if not self.models or unknown:
-            problems["models"] = f"choose one or more of {', '.join(MODEL_NAMES)}"
-        if problems:
-            message = "; ".join(f"{key}: {reason}" for key, reason in problems.items())
-            raise InvalidRequest(f"backtest not started — {message}", problems)
-        return BacktestRequest(symbols, self.start, self.end, self.provider, tuple(self.models))
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "start": self.start.isoformat(), "end": self.end.isoformat()}
-
-
-@dataclass(frozen=True)
-class BacktestRunView:
-    id: str
-    created_at: datetime
-    actor: str
-    request: dict[str, Any]
-    status: str
-    done: int
-    total: int
-    result: dict[str, Any] | None
-    error: str | None
-    finished_at: datetime | None
-
-
-def view(row: BacktestRun) -> BacktestRunView:
-    return BacktestRunView(
-        id=row.id,
-        created_at=row.created_at,
-        actor=row.actor,
-        request=row.request,
-        status=row.status,
-        done=row.done,
-        total=row.total,
-        result=row.result,
-        error=row.error,
-        finished_at=row.finished_at,
-    )
-
-
 def _run_in_child(settings: Settings, request: BacktestRequest, messages: Queue) -> None:
     """The child process: load and validate history, replay, send progress and result."""
-    # Imported here: the replay needs the composition root, which imports the Engine.
-    from core.drivers.backtest import BacktestConfig, history_start, run_backtest
-
     try:
         config = BacktestConfig(
             symbols=request.symbols, start=request.start, end=request.end, models=request.models
@@ -142,7 +68,7 @@ def _run_in_child(settings: Settings, request: BacktestRequest, messages: Queue)
 
 class BacktestJobs:
     """At most one backtest at a time: the machine it runs on has few cores and the
-    agent's own cycle must stay on time."""
+    agent's own cycle must stay on time. The Engine's `BacktestService`."""
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
@@ -225,10 +151,10 @@ class BacktestJobs:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def get(self, run_id: str) -> BacktestRunView:
-        row = await asyncio.to_thread(backtest_runs.get, run_id)
-        if row is None:
+        run = await asyncio.to_thread(backtest_runs.get, run_id)
+        if run is None:
             raise NotFound(f"no backtest {run_id!r}")
-        return view(row)
+        return run
 
     async def recent(self, limit: int = 20) -> list[BacktestRunView]:
-        return [view(r) for r in await asyncio.to_thread(backtest_runs.recent, limit)]
+        return await asyncio.to_thread(backtest_runs.recent, limit)

@@ -1,102 +1,20 @@
-"""`stockbot demo`: the whole agent on a simulated market, replayed fast, paper broker,
-fresh database under `$STOCKBOT_HOME/demo`. No accounts, no network.
-
-Each simulated session takes `seconds_per_session` (default 5): the paper exchange opens
-and fills waiting orders, stops are watched, the trading cycle runs 15 minutes before
-the close, the clock then pauses `decision_seconds` so a person can approve or reject
-(in Telegram or on the web page), and the day is closed with an equity snapshot and a
-summary. The same jobs the scheduler runs live.
-"""
+"""The demo's clock: one simulated session every few seconds, through the same session
+lifecycle the live scheduler runs — the open step a minute after the open, the
+decision step at the schedule's time before the close, then a pause so a person can
+approve or reject (in Telegram or on the web page), then the close step."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import shutil
 import time as wallclock
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from datetime import date, timedelta
 
-from tqdm import tqdm
-
-from core.agent import watch
-from core.app.composition import Agent, build_agent
-from core.base.calendar import get_calendar
+from core.agent.agent import Agent
 from core.base.clock import SimulatedClock
-from core.app.console import describe
-from core.data.simulated import SimulatedMarket
-from core.base.events import Event
-from core.base.settings import Settings
-from execution.paper import PaperBroker
-from ml.registry import save_run, set_current
-from ml.training import WalkForwardConfig, train_run
-
-log = logging.getLogger(__name__)
-
-DEMO_SYMBOLS = ("PLTR", "SPY", "AAPL", "MSFT", "NVDA", "KO", "XOM", "JPM")
-# An honest model is rarely confident (≥ 0.80 almost never happens), so the demo uses a
-# market with stronger structure and lower thresholds, to show the whole flow —
-# signals, approvals, fills, stops — within a minute. Both are demo-only.
-DEMO_PREDICTABILITY = 0.8
-DEMO_OVERRIDES = {"min_confidence": 0.52, "auto_threshold": 0.535, "mode": "hybrid"}
-TRAINING_YEARS = 3
-REPLAY_SESSIONS_BACK = 250
-
-
-class Stoppable(Protocol):
-    async def stop(self) -> None: ...
-
-
-@dataclass
-class DemoOptions:
-    seconds_per_session: float = 5.0
-    decision_seconds: float = 3.0
-    symbols: Sequence[str] = DEMO_SYMBOLS
-    lstm: bool = False
-    sessions: int | None = None
-    """Stop after this many sessions (None: run until interrupted)."""
-
-
-def demo_settings(settings: Settings) -> Settings:
-    """The user's settings, pointed at a fresh demo home, the simulated market and the
-    paper broker whatever the configuration says."""
-    home = settings.home / "demo"
-    if home.exists():
-        shutil.rmtree(home)
-    env = settings.env.model_copy(update={"stockbot_home": home, "stockbot_data_provider": "sim"})
-    broker = settings.trading.broker.model_copy(update={"kind": "paper"})
-    trading = settings.trading.model_copy(update={"broker": broker})
-    return Settings(env=env, trading=trading)
-
-
-def train_quick_model(
-    settings: Settings, market: SimulatedMarket, symbols: Sequence[str], until: date, lstm: bool
-) -> str:
-    end = datetime.combine(until, datetime.min.time(), tzinfo=UTC)
-    bars = market.get_bars(symbols, end - timedelta(days=int(365.25 * TRAINING_YEARS)), end)
-    models = ["gbm", "momentum", *(["lstm"] if lstm else [])]
-    with tqdm(desc="training the demo model", unit="step") as bar:
-        result = train_run(
-            bars,
-            models,
-            lookback=settings.trading.ml.lookback,
-            horizon=settings.trading.ml.horizon,
-            # A short walk-forward, so the Models page has out-of-sample figures to show.
-            evaluation=WalkForwardConfig(test_size=63, min_train=252, max_folds=2),
-            on_progress=lambda stage, model, status: (
-                bar.set_postfix_str(f"{model}: {status}"),
-                bar.update(1),
-            ),
-        )
-    save_run(settings.models_dir, result.run_id, result.ensemble, result.manifest)
-    set_current(settings.models_dir, result.run_id)
-    return result.run_id
 
 
 class DemoDriver:
-    """Moves the simulated clock through one session at a time, running the jobs."""
+    """Moves the simulated clock through one session at a time."""
 
     def __init__(self, agent: Agent, clock: SimulatedClock) -> None:
         self.agent = agent
@@ -104,90 +22,34 @@ class DemoDriver:
         self.calendar = agent.services.calendar
 
     def open_session(self, day: date) -> None:
-        s = self.agent.services
         self.clock.set(self.calendar.session_open(day) + timedelta(minutes=1))
-        if isinstance(s.broker, PaperBroker):
-            s.broker.process_open_orders()
-        s.orders.track()
-        watch.check_daily_loss(s)
-        watch.watch_stops(s)
-        s.orders.track()
+        self.agent.session.at_open()
 
-    def run_cycle(self, day: date) -> None:
+    def decide(self, day: date) -> None:
         minutes = self.agent.services.settings.trading.schedule.cycle_minutes_before_close
         self.clock.set(self.calendar.session_close(day) - timedelta(minutes=minutes))
-        watch.watch_stops(self.agent.services)
-        self.agent.engine.run_cycle_now()
+        self.agent.session.at_decision()
 
     def close_session(self, day: date) -> None:
-        s = self.agent.services
         self.clock.set(self.calendar.session_close(day))
-        watch.expire_signals(s)
-        s.orders.track()
-        watch.snapshot_equity(s)
-        watch.score_predictions(s)
-        watch.daily_summary(s)
+        self.agent.session.at_close()
 
 
-async def run_demo(
-    settings: Settings,
-    options: DemoOptions,
-    printer: Callable[[str], None] = print,
-    on_ready: Callable[[Agent], Stoppable | None] | None = None,
-) -> Agent:
-    """Train, build, then replay. `on_ready` starts front ends (Telegram, the web page)
-    on the agent and returns something to `stop()` when the demo ends."""
-    settings = demo_settings(settings)
-    calendar = get_calendar()
-    today = datetime.now(UTC).date()
-    sessions = calendar.sessions(today - timedelta(days=int(REPLAY_SESSIONS_BACK * 1.6)), today)
-    days = sessions[-REPLAY_SESSIONS_BACK:]
-    clock = SimulatedClock(calendar.session_open(days[0]))
-    market = SimulatedMarket(clock=clock, predictability=DEMO_PREDICTABILITY)
-    printer(f"stockbot demo: simulated market, paper broker, home {settings.home}")
-    run_id = await asyncio.to_thread(
-        train_quick_model,
-        settings,
-        market,
-        options.symbols,
-        days[0] - timedelta(days=1),
-        options.lstm,
-    )
-    agent = await asyncio.to_thread(build_agent, settings, clock=clock, data=market)
-    engine = agent.engine
-    await engine.update_settings(
-        {**DEMO_OVERRIDES, "symbols": ",".join(options.symbols)}, actor="system"
-    )
-    report = await asyncio.to_thread(agent.services.orders.reconcile)
-    printer(f"model {run_id} ready; reconciled with the paper broker: {report.ok}")
-    printer(
-        f"replaying {len(days)} sessions from {days[0]}, "
-        f"{options.seconds_per_session:g} s each; Ctrl-C stops"
-    )
-
-    def show(event: Event) -> None:
-        line = describe(event)
-        if line:
-            printer(f"{clock.now():%Y-%m-%d %H:%M} {line}")
-
-    agent.services.bus.add_listener(show)
-    telegram = on_ready(agent) if on_ready else None
-    driver = DemoDriver(agent, clock)
-    try:
-        await _replay(driver, days, options)
-    finally:
-        if telegram is not None:
-            await telegram.stop()
-    return agent
-
-
-async def _replay(driver: DemoDriver, days: list[date], options: DemoOptions) -> None:
+async def replay_sessions(
+    driver: DemoDriver,
+    days: list[date],
+    *,
+    seconds_per_session: float,
+    decision_seconds: float,
+    sessions: int | None = None,
+) -> None:
+    """Each day's steps in turn, paced in wall-clock time; stops after `sessions`."""
     for count, day in enumerate(days, start=1):
         began = wallclock.monotonic()
         await asyncio.to_thread(driver.open_session, day)
-        await asyncio.to_thread(driver.run_cycle, day)
-        await asyncio.sleep(options.decision_seconds)
+        await asyncio.to_thread(driver.decide, day)
+        await asyncio.sleep(decision_seconds)
         await asyncio.to_thread(driver.close_session, day)
-        if options.sessions is not None and count >= options.sessions:
+        if sessions is not None and count >= sessions:
             break
-        await asyncio.sleep(max(0.0, options.seconds_per_session - (wallclock.monotonic() - began)))
+        await asyncio.sleep(max(0.0, seconds_per_session - (wallclock.monotonic() - began)))

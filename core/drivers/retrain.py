@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.app.composition import Agent
+from core.agent.services import Services
 from core.base.events import Alert
 from ml.registry import load_run, save_run, set_current
 from ml.training import ENSEMBLE, WalkForwardConfig, train_run
@@ -54,8 +54,7 @@ def _oos_loss(manifest: dict) -> float | None:
     return manifest.get("oos_metrics", {}).get(ENSEMBLE, {}).get("log_loss")
 
 
-async def retrain(agent: Agent, *, folds: int = 3) -> RetrainResult:
-    s = agent.services
+async def retrain(s: Services, *, folds: int = 3) -> RetrainResult:
     ml = s.settings.trading.ml
     now = s.clock.now()
     start = now - timedelta(days=int(365.25 * ml.history_years))

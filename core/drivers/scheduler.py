@@ -1,9 +1,11 @@
-"""The live schedule (APScheduler `AsyncIOScheduler`, DESIGN §2).
+"""The live schedule (APScheduler `AsyncIOScheduler`, DESIGN §2): WHEN the session
+lifecycle's steps run on real time. WHAT each step runs is `core.agent.session`.
 
-Calendar-aware: the trading cycle and the end-of-day job are one-shot jobs placed at the
-next session's times (half days included) and placed again after each run. Every job
-has `max_instances=1`, coalesces missed runs and has a misfire grace time. Blocking work
-goes to a thread; retraining to a process.
+Calendar-aware: the decision step and the close step are one-shot jobs placed at the
+next session's times (half days included) and placed again after each run; the watch
+step runs every minute while the market is open; reconciliation every few minutes;
+expiry every 30 s. Every job has `max_instances=1`, coalesces missed runs and has a
+misfire grace time. Blocking work goes to a thread; retraining to a process.
 """
 
 from __future__ import annotations
@@ -18,10 +20,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from core.agent import watch
-from core.app.composition import Agent
+from core.agent.agent import Agent
 from core.drivers.retrain import retrain
-from execution.paper import PaperBroker
 from risk.daily_loss import session_of
 
 log = logging.getLogger(__name__)
@@ -76,36 +76,24 @@ class AgentScheduler:
         return job
 
     def _watch(self) -> None:
-        s = self.agent.services
-        if not s.market_is_open():
-            return
-        if isinstance(s.broker, PaperBroker):
-            s.broker.process_open_orders()
-        s.orders.track()
-        watch.watch_stops(s)
-        watch.check_daily_loss(s)
-
-    def _end_of_day(self) -> None:
-        s = self.agent.services
-        watch.snapshot_equity(s)
-        watch.score_predictions(s)
-        watch.daily_summary(s)
+        if self.agent.services.market_is_open():
+            self.agent.session.on_watch()
 
     async def _cycle(self) -> None:
         try:
-            await asyncio.to_thread(self.agent.engine.run_cycle_now)
+            await asyncio.to_thread(self.agent.session.at_decision)
         except Exception:
             log.exception("trading cycle failed")
         finally:
             self._place("cycle", self._cycle, self.next_cycle_time(self.agent.services.clock.now()))
 
     async def _eod(self) -> None:
-        await self._in_thread("end_of_day", self._end_of_day)()
+        await self._in_thread("end_of_day", self.agent.session.at_close)()
         self._place("end_of_day", self._eod, self.next_end_of_day(self.agent.services.clock.now()))
 
     async def _retrain(self) -> None:
         try:
-            await retrain(self.agent)
+            await retrain(self.agent.services)
         except Exception:
             log.exception("retraining failed; the current model stays")
 
@@ -125,13 +113,13 @@ class AgentScheduler:
             name="watch",
         )
         self.scheduler.add_job(
-            self._in_thread("reconcile", s.orders.reconcile),
+            self._in_thread("reconcile", self.agent.session.start),
             IntervalTrigger(minutes=self._schedule.reconcile_interval_minutes),
             id="reconcile",
             name="reconcile",
         )
         self.scheduler.add_job(
-            self._in_thread("expiry", lambda: watch.expire_signals(s)),
+            self._in_thread("expiry", self.agent.session.expire),
             IntervalTrigger(seconds=30),
             id="expiry",
             name="expiry",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from peewee import SqliteDatabase
 
-from storage.database import StorageError
+from storage.errors import StorageError
 from storage.fields import to_utc_text
 from storage.migrations import (
     m0001_initial,
@@ -21,6 +21,8 @@ from storage.migrations import (
     m0003_bar_coverage,
     m0004_paper_broker,
     m0005_backtest_runs,
+    m0006_signal_message_copies,
+    m0007_order_paths,
 )
 
 
@@ -39,6 +41,8 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0003_bar_coverage,
         m0004_paper_broker,
         m0005_backtest_runs,
+        m0006_signal_message_copies,
+        m0007_order_paths,
     )
 )
 LATEST_VERSION = MIGRATIONS[-1].version

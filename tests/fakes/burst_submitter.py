@@ -12,7 +12,8 @@ from pathlib import Path
 from core.base.clock import LiveClock
 from core.base.types import OrderSide
 from execution.alpaca_broker import AlpacaBroker
-from execution.order_manager import Intent, OrderManager, client_order_id_for
+from execution.desk import open_desk
+from execution.order_manager import OrderIntent, client_order_id_for
 from storage.database import open_database
 
 
@@ -20,13 +21,14 @@ def main() -> None:
     database, base_url, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     open_database(database)
     broker = AlpacaBroker("test-key", "test-secret", base_url=base_url, timeout=2.0)
-    manager = OrderManager(broker, clock=LiveClock())
-    if not manager.reconcile().ok:
+    desk = open_desk(broker, clock=LiveClock())
+    if not desk.reconciler.run().ok:
         raise SystemExit("reconciliation failed")
+    manager = desk.orders
     print("ready", flush=True)
     for i in range(count):
         manager.submit(
-            Intent(
+            OrderIntent(
                 client_order_id=client_order_id_for(f"burst{i}"),
                 symbol="PLTR",
                 side=OrderSide.BUY,

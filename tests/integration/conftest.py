@@ -6,18 +6,33 @@ from pathlib import Path
 
 import pytest
 
-from core.app.composition import Agent, build_agent
-from core.base.clock import SimulatedClock
-from core.data.simulated import SimulatedMarket
-from core.base.events import Event
+from core.agent.agent import Agent
 from core.agent.predictor import PredictionBatch
+from core.app.composition import build_agent
+from core.base.clock import SimulatedClock
+from core.base.events import Event
 from core.base.settings import RuntimeSettings, Settings, TradingConfig, load_env_settings
 from core.base.types import ModelPrediction
+from core.data.simulated import SimulatedMarket
 from storage.database import close_database
 
 # Friday 2024-07-05, 15:45 New York: the default cycle time, market open.
 CYCLE_TIME = datetime(2024, 7, 5, 19, 45, tzinfo=UTC)
 SYMBOLS = ("AAA", "BBB")
+
+
+class ShockableMarket(SimulatedMarket):
+    """The simulated market, with latest prices a test can override (a price shock),
+    so a protective stop at the paper exchange can be made to trigger."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.shocks: dict[str, float] = {}
+
+    def latest_prices(self, symbols: Sequence[str]) -> dict[str, float]:
+        prices = super().latest_prices(symbols)
+        prices.update({s: p for s, p in self.shocks.items() if s in symbols})
+        return prices
 
 
 class ScriptedPredictor:
@@ -57,11 +72,11 @@ def agent_settings(home: Path, **runtime: object) -> Settings:
 def start_agent(
     home: Path, clock: SimulatedClock, **runtime: object
 ) -> tuple[Agent, ScriptedPredictor]:
-    market = SimulatedMarket(clock=clock)
+    market = ShockableMarket(clock=clock)
     agent = build_agent(agent_settings(home, **runtime), clock=clock, data=market)
     scripted = ScriptedPredictor(market)
     agent.engine.predictor = scripted
-    assert agent.services.orders.reconcile().ok
+    assert agent.session.start().ok
     return agent, scripted
 
 

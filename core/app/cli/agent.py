@@ -8,7 +8,6 @@ import json
 import sys
 from pathlib import Path
 
-from core.app.composition import build_agent, setup_logging
 from core.app.cli.common import UsageError, parse_symbols, run_guarded
 from core.app.cli.runtime import (
     AgentRuntime,
@@ -17,9 +16,10 @@ from core.app.cli.runtime import (
     run_until_signalled,
     web_state,
 )
-from core.base.clock import LiveClock
+from core.app.composition import build_agent, setup_logging
 from core.app.console import describe
-from core.drivers.demo import DEMO_SYMBOLS, DemoOptions, run_demo
+from core.app.demo import DEMO_SYMBOLS, DemoOptions, run_demo
+from core.base.clock import LiveClock
 from core.base.events import Event
 from core.base.settings import Settings
 from storage.database import close_database
@@ -142,7 +142,7 @@ def handle_cycle(args: argparse.Namespace) -> int:
         agent = build_agent(settings, clock=LiveClock())
         agent.services.bus.add_listener(_print_event)
         try:
-            report = agent.services.orders.reconcile()
+            report = agent.session.start()
             if not report.ok:
                 print(f"reconciliation failed — orders blocked: {report.error}", file=sys.stderr)
             cycle = agent.engine.run_cycle_now()

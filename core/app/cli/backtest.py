@@ -8,7 +8,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from core.drivers.backtest import BacktestConfig, history_start, plot_result, run_backtest, write_json
 from core.app.cli.common import (
     UsageError,
     add_data_arguments,
@@ -19,6 +18,13 @@ from core.app.cli.common import (
     run_guarded,
 )
 from core.base.settings import Settings
+from core.drivers.backtest import (
+    BacktestConfig,
+    history_start,
+    plot_result,
+    run_backtest,
+    write_json,
+)
 from ml.models import MODEL_NAMES
 
 

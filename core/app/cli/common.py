@@ -13,11 +13,11 @@ import pandas as pd
 
 from core.base.calendar import get_calendar
 from core.base.clock import LiveClock
+from core.base.settings import Settings, SettingsError, load_settings
+from core.base.types import SYMBOL_PATTERN
 from core.data.provider import MarketDataError, MarketDataProvider
 from core.data.selection import build_provider
 from core.data.validation import validate_bars
-from core.base.settings import Settings, SettingsError, load_settings
-from core.base.types import SYMBOL_PATTERN
 from storage.database import StorageError
 
 PROVIDERS = ("auto", "alpaca", "yahoo", "csv", "sim")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from core.base.calendar import get_calendar
 from core.app.cli.common import (
     add_data_arguments,
     date_range,
@@ -17,10 +16,11 @@ from core.app.cli.common import (
     parse_symbols,
     run_guarded,
 )
+from core.base.calendar import get_calendar
 from core.base.clock import LiveClock
+from core.base.settings import Settings
 from core.data.cache import CachedProvider
 from core.data.validation import ValidationResult, validate_bars
-from core.base.settings import Settings
 from storage.database import close_database, open_database
 
 _FETCH_CHUNK = 10  # symbols per provider request: progress moves, requests stay few

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from bot.app import TelegramFrontEnd
-from core.app.composition import Agent
+from core.agent.agent import Agent
 from core.app.cli.common import UsageError
-from core.drivers.scheduler import AgentScheduler
 from core.base.settings import Settings
+from core.drivers.scheduler import AgentScheduler
 from webui.security import WebCredentials, resolve_credentials
 from webui.state import WebState
 
@@ -38,7 +38,7 @@ class AgentRuntime:
         self.telegram: TelegramFrontEnd | None = None
 
     async def start(self) -> None:
-        report = await asyncio.to_thread(self.agent.services.orders.reconcile)
+        report = await asyncio.to_thread(self.agent.session.start)
         print(
             f"reconciled with {self.agent.services.broker.name}: "
             f"{'ok' if report.ok else 'FAILED — new orders blocked: ' + str(report.error)}",

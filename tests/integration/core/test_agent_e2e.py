@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.agent import watch
+from core.agent.jobs.daily_loss import check_daily_loss
 from core.base.errors import AlreadyDecided, InvalidRequest, SignalExpiredError
 from core.base.events import (
     ModeChanged,
@@ -20,9 +20,11 @@ from core.base.events import (
     TradingStateChanged,
 )
 from core.base.types import KillScope, OrderStatus, TradingMode, TradingState
-from storage import audit, book
+from risk.daily_loss import session_of
+from storage import audit, book, orders
 from storage.bot_state import load_trading_status, save_session_start
 from storage.models import PaperOrder, Signal
+from storage.orders import PROTECT
 from storage.signals import get_signal
 
 
@@ -71,14 +73,15 @@ def test_approval_and_rejection_through_the_engine(agent, events) -> None:
 
     decision = run(engine.approve(pending["AAA"].id, "telegram:1", origin="chat:1"))
     assert decision.status is OrderStatus.FILLED
-    assert PaperOrder.select().count() == 1
+    entries = PaperOrder.select().where(PaperOrder.order_type == "market")
+    assert entries.count() == 1
     with pytest.raises(AlreadyDecided, match="already filled"):
         run(engine.approve(pending["AAA"].id, "web:owner"))
-    assert PaperOrder.select().count() == 1, "a double tap never sends twice"
+    assert entries.count() == 1, "a double tap never sends twice"
 
     rejected = run(engine.reject(pending["BBB"].id, "web:owner"))
     assert rejected.status is OrderStatus.REJECTED
-    assert PaperOrder.select().count() == 1
+    assert entries.count() == 1
     trail = [(e.actor, e.action) for e in audit.recent(action_prefix="signal.")]
     assert ("telegram:1", "signal.approved") in trail
     assert ("web:owner", "signal.rejected") in trail
@@ -93,34 +96,48 @@ def test_a_waiting_signal_expires(agent, clock, events) -> None:
     run(engine.run_cycle())
     [signal] = run(engine.pending_signals())
     clock.advance(timedelta(minutes=16))  # past the 15-minute TTL (and the close)
-    assert watch.expire_signals(agent.services) == 1
+    assert agent.session.expire() == 1
     assert get_signal(signal.id).status is OrderStatus.EXPIRED
     assert any(isinstance(e, SignalExpired) for e in events)
     with pytest.raises(SignalExpiredError):
         run(engine.approve(signal.id, "telegram:1"))
 
 
-def test_a_stop_exit(agent, events) -> None:
+def working_stops(symbol: str) -> list:
+    return orders.working(symbol=symbol, purpose=PROTECT)
+
+
+def test_an_entry_is_protected_at_the_broker_and_its_stop_exits(agent, events) -> None:
     agent, predictor = agent
     run(agent.engine.set_mode("auto", "system"))
     predictor.probabilities = {"AAA": 0.95}
-    run(agent.engine.run_cycle())
+    report = run(agent.engine.run_cycle())
+    signal = get_signal(report.outcomes[0].signal_id)
     position = book.open_position("AAA")
-    price = agent.services.data.latest_prices(["AAA"])["AAA"]
-    book.set_stops("AAA", stop_price=price * 1.01)  # the price is now below the stop
-    exits = watch.watch_stops(agent.services)
-    assert len(exits) == 1
-    assert exits[0].status is OrderStatus.FILLED
+    [stop] = working_stops("AAA")
+    # The planned risk per share, kept from the actual fill, rounded up to the cent.
+    planned = position.avg_entry_price - (signal.price - signal.stop_price)
+    assert stop.stop_price == pytest.approx(planned, abs=0.01)
+    assert stop.stop_price >= planned
+    assert stop.quantity == position.quantity
+    assert stop.time_in_force == "gtc"
+    resting = PaperOrder.get(PaperOrder.client_order_id == stop.client_order_id)
+    assert (resting.order_type, resting.status) == ("stop", "submitted")
+
+    agent.services.data.shocks["AAA"] = stop.stop_price * 0.97  # the price falls through it
+    agent.session.on_watch()
     assert book.open_position("AAA") is None
+    closed = book.PositionRow.get(book.PositionRow.symbol == "AAA")
+    assert closed.exit_reason == "stop"
     assert any(isinstance(e, StopTriggered) and e.symbol == "AAA" for e in events)
-    assert position.quantity > 0
+    assert working_stops("AAA") == []
 
 
 def test_daily_loss_halts_trading(agent, events) -> None:
     agent, predictor = agent
     equity = agent.services.broker.get_account().equity
-    save_session_start(watch.session_of(agent.services.clock.now()).isoformat(), equity / 0.94)
-    watch.check_daily_loss(agent.services)
+    save_session_start(session_of(agent.services.clock.now()).isoformat(), equity / 0.94)
+    check_daily_loss(agent.services)
     status = load_trading_status()
     assert status.state is TradingState.HALTED
     assert status.changed_by == "risk"
@@ -144,9 +161,11 @@ def test_kill_both_scopes_and_resume(agent, events) -> None:
     status = run(engine.kill("stop", "telegram:1"))
     assert status.state is TradingState.HALTED
     assert len(book.open_positions()) == 2, "stop keeps positions"
+    assert len(working_stops("AAA")) == len(working_stops("BBB")) == 1, "and their stops"
     status = run(engine.kill(KillScope.FLATTEN, "telegram:1"))
     assert book.open_positions() == []
     assert run(engine.positions()) == []
+    assert orders.working() == [], "flatten cancels the stops, then closes"
     resumed = run(engine.resume("web:owner"))
     assert resumed.state is TradingState.ACTIVE
     changes = [

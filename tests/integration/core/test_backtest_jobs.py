@@ -7,9 +7,10 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-from core.app.composition import Agent, build_agent
-from core.base.clock import SimulatedClock
+from core.agent.agent import Agent
 from core.agent.engine import BacktestRequest, BacktestRunView
+from core.app.composition import build_agent
+from core.base.clock import SimulatedClock
 from storage import backtest_runs
 from storage.database import close_database
 from storage.models import AuditEvent

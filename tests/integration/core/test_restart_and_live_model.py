@@ -4,10 +4,10 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from core.base.clock import SimulatedClock
-from core.drivers.demo import train_quick_model
-from core.base.events import SignalCreated
 from core.agent.predictor import LivePredictor
+from core.app.demo import train_quick_model
+from core.base.clock import SimulatedClock
+from core.base.events import SignalCreated
 from core.base.types import OrderStatus
 from storage import orders
 from storage.database import close_database

@@ -7,6 +7,7 @@ import pytest
 from core.base.clock import SimulatedClock
 from core.base.events import Event
 from execution.alpaca_broker import AlpacaBroker
+from execution.desk import OrderDesk, open_desk
 from execution.order_manager import OrderManager
 from tests.fakes.alpaca_server import FakeAlpacaServer
 
@@ -37,10 +38,25 @@ def events() -> list[Event]:
     return []
 
 
-@pytest.fixture
-def manager(database, fake: FakeAlpacaServer, events: list[Event]) -> OrderManager:
-    om = OrderManager(
-        alpaca_broker(fake), clock=SimulatedClock(NOW), publish=events.append, sleep=no_sleep
+def desk_for(
+    fake: FakeAlpacaServer, *, events: list[Event] | None = None, **broker: object
+) -> OrderDesk:
+    """The order desk over the fake Alpaca, as the agent builds it."""
+    return open_desk(
+        alpaca_broker(fake, **broker),  # type: ignore[arg-type]
+        clock=SimulatedClock(NOW),
+        publish=events.append if events is not None else lambda event: None,
+        sleep=no_sleep,
     )
-    assert om.reconcile().ok
-    return om
+
+
+@pytest.fixture
+def desk(database, fake: FakeAlpacaServer, events: list[Event]) -> OrderDesk:
+    desk = desk_for(fake, events=events)
+    assert desk.reconciler.run().ok
+    return desk
+
+
+@pytest.fixture
+def manager(desk: OrderDesk) -> OrderManager:
+    return desk.orders

@@ -15,7 +15,7 @@ import pytest
 
 from core.base.clock import LiveClock
 from core.base.types import OrderStatus
-from execution.order_manager import OrderManager
+from execution.desk import open_desk
 from storage import orders
 from storage.database import close_database, open_database
 from tests.fakes.alpaca_server import FakeAlpacaServer
@@ -54,8 +54,8 @@ def test_killed_mid_burst_then_reconciled(
 
     open_database(database)
     try:
-        manager = OrderManager(alpaca_broker(fake_alpaca, timeout=2.0), clock=LiveClock())
-        assert manager.reconcile().ok
+        desk = open_desk(alpaca_broker(fake_alpaca, timeout=2.0), clock=LiveClock())
+        assert desk.reconciler.run().ok
         journal = {o.client_order_id: o for o in orders.recent(limit=1000)}
         at_broker = [o["client_order_id"] for o in fake_alpaca.orders()]
         assert len(at_broker) == len(set(at_broker)), "a duplicate order reached the broker"

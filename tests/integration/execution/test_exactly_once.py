@@ -7,18 +7,27 @@ import time
 
 import pytest
 
-from core.base.clock import SimulatedClock
 from core.base.events import Alert, TradingStateChanged
 from core.base.types import OrderSide, OrderStatus, TradingState, TradingStatus
 from execution.broker import BrokerUnavailable, OrderRequest
-from execution.order_manager import Intent, OrderManager, client_order_id_for
+from execution.order_manager import OrderIntent, client_order_id_for
+from risk.trading_state import OrderPurpose
 from storage import book, orders
-from storage.bot_state import load_trading_status, save_trading_status
-from tests.integration.execution.conftest import NOW, alpaca_broker, no_sleep
+from storage.bot_state import load_trading_status
+from storage.orders import IntentFields
+from tests.integration.execution.conftest import NOW, alpaca_broker, desk_for
 
 
-def intent(signal: str = "sig1", qty: float = 10, symbol: str = "PLTR") -> Intent:
-    return Intent(
+def halt(desk, actor: str = "telegram:1") -> None:
+    desk.trading_state.change(
+        lambda current: TradingStatus(
+            state=TradingState.HALTED, changed_by=actor, reason="kill stop", changed_at=NOW
+        )
+    )
+
+
+def intent(signal: str = "sig1", qty: float = 10, symbol: str = "PLTR") -> OrderIntent:
+    return OrderIntent(
         client_order_id=client_order_id_for(signal), symbol=symbol, side=OrderSide.BUY, quantity=qty
     )
 
@@ -65,10 +74,9 @@ def test_504_then_422_on_retry_adopts_instead_of_duplicating(manager, fake) -> N
 
 def test_death_after_writing_the_intent_sends_it_on_restart(database, fake) -> None:
     orders.write_intent(
-        client_order_id="sb-sigA-entry", symbol="PLTR", side=OrderSide.BUY, quantity=3, now=NOW
+        IntentFields("sb-sigA-entry", "PLTR", OrderSide.BUY, 3, purpose=OrderPurpose.OPEN), NOW
     )
-    restarted = OrderManager(alpaca_broker(fake), clock=SimulatedClock(NOW), sleep=no_sleep)
-    report = restarted.reconcile()
+    report = desk_for(fake).reconciler.run()
     assert report.resubmitted == ["sb-sigA-entry"]
     assert len(fake.orders()) == 1
     assert orders.get_by_client_id("sb-sigA-entry").status == OrderStatus.FILLED.value
@@ -77,13 +85,12 @@ def test_death_after_writing_the_intent_sends_it_on_restart(database, fake) -> N
 
 def test_death_after_submitting_before_recording_adopts_on_restart(database, fake) -> None:
     orders.write_intent(
-        client_order_id="sb-sigB-entry", symbol="PLTR", side=OrderSide.BUY, quantity=4, now=NOW
+        IntentFields("sb-sigB-entry", "PLTR", OrderSide.BUY, 4, purpose=OrderPurpose.OPEN), NOW
     )
     alpaca_broker(fake).submit_order(
         OrderRequest(client_order_id="sb-sigB-entry", symbol="PLTR", side=OrderSide.BUY, quantity=4)
     )
-    restarted = OrderManager(alpaca_broker(fake), clock=SimulatedClock(NOW), sleep=no_sleep)
-    report = restarted.reconcile()
+    report = desk_for(fake).reconciler.run()
     assert report.settled == ["sb-sigB-entry"]
     assert report.resubmitted == []
     assert len(fake.orders()) == 1
@@ -91,12 +98,10 @@ def test_death_after_submitting_before_recording_adopts_on_restart(database, fak
     assert (row.status, row.filled_quantity) == (OrderStatus.FILLED.value, 4)
 
 
-def test_kill_switch_while_a_submit_is_in_flight(manager, fake) -> None:
+def test_kill_switch_while_a_submit_is_in_flight(desk, manager, fake) -> None:
     fake.state.fill_orders = False
     fake.add_fault("slow", path_prefix="/v2/orders", delay=0.6)
-    slow_manager = OrderManager(
-        alpaca_broker(fake, timeout=3.0), clock=SimulatedClock(NOW), sleep=no_sleep
-    )
+    slow_manager = desk_for(fake, timeout=3.0).orders
     slow_manager.healthy = True
     results = []
     thread = threading.Thread(target=lambda: results.append(slow_manager.submit(intent())))
@@ -104,13 +109,9 @@ def test_kill_switch_while_a_submit_is_in_flight(manager, fake) -> None:
     deadline = time.monotonic() + 2
     while not fake.orders() and time.monotonic() < deadline:
         time.sleep(0.01)
-    save_trading_status(
-        TradingStatus(
-            state=TradingState.HALTED, changed_by="telegram:1", reason="kill stop", changed_at=NOW
-        )
-    )
-    manager.cancel_open()
+    halt(desk)
     thread.join()
+    manager.cancel_working(purposes=(OrderPurpose.OPEN,))
     manager.track()
     assert len(fake.orders()) == 1
     assert fake.orders()[0]["status"] == "canceled"
@@ -122,12 +123,7 @@ def test_kill_switch_while_a_submit_is_in_flight(manager, fake) -> None:
 
 
 def test_wrong_keys_halt_trading_and_alert(database, fake, events) -> None:
-    manager = OrderManager(
-        alpaca_broker(fake, key="wrong"),
-        clock=SimulatedClock(NOW),
-        publish=events.append,
-        sleep=no_sleep,
-    )
+    manager = desk_for(fake, events=events, key="wrong").orders
     manager.healthy = True
     outcome = manager.submit(intent())
     assert outcome.status is OrderStatus.FAILED
@@ -156,12 +152,12 @@ def test_malformed_json_on_submit_is_resolved_and_on_reads_is_explained(manager,
 
 
 def test_reconciliation_adopts_an_external_order_and_corrects_the_book(
-    manager, fake, events
+    desk, manager, fake, events
 ) -> None:
     manager.submit(intent(qty=10))
     fake.add_external_order("KO", 5)
     fake.set_position("PLTR", 7, 25.0)  # someone sold 3 PLTR in the Alpaca dashboard
-    report = manager.reconcile()
+    report = desk.reconciler.run()
     assert report.ok
     assert report.adopted == ["manual-1"]
     adopted = orders.get_by_client_id("manual-1")
@@ -172,9 +168,11 @@ def test_reconciliation_adopts_an_external_order_and_corrects_the_book(
     assert isinstance(events[-1], Alert)
 
 
-def test_failed_reconciliation_blocks_new_orders_until_it_succeeds(manager, fake, events) -> None:
+def test_failed_reconciliation_blocks_new_orders_until_it_succeeds(
+    desk, manager, fake, events
+) -> None:
     fake.add_fault("503", times=100)
-    report = manager.reconcile()
+    report = desk.reconciler.run()
     assert not report.ok
     assert not manager.healthy
     fake.state.faults.clear()
@@ -182,5 +180,5 @@ def test_failed_reconciliation_blocks_new_orders_until_it_succeeds(manager, fake
     assert blocked.status is OrderStatus.FAILED
     assert "reconciliation with the broker failed" in blocked.error
     assert fake.orders() == []
-    assert manager.reconcile().ok
+    assert desk.reconciler.run().ok
     assert manager.submit(intent("sig2")).status is OrderStatus.FILLED

@@ -13,7 +13,7 @@ import pytest
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
-from core.app.composition import Agent
+from core.agent.agent import Agent
 from core.base.clock import SimulatedClock
 from storage.database import close_database
 from tests.integration.conftest import ScriptedPredictor, start_agent

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from core.drivers.backtest_jobs import BacktestRequest
+from core.agent.backtest_requests import BacktestRequest
 from core.base.errors import InvalidRequest
 
 TODAY = date(2026, 11, 24)

@@ -9,7 +9,15 @@ import pytest
 from core.base.calendar import get_calendar
 from core.base.clock import SimulatedClock
 from core.base.types import OrderSide, OrderStatus, OrderType
-from execution.broker import InsufficientBuyingPower, OrderRejected, OrderRequest, UnknownSymbol
+from core.data.bars import SessionBar
+from execution.broker import (
+    InsufficientBuyingPower,
+    InsufficientQuantity,
+    OrderRejected,
+    OrderRequest,
+    ReplaceRequest,
+    UnknownSymbol,
+)
 from execution.paper import PaperBroker
 from storage.database import close_database, open_database
 
@@ -83,6 +91,20 @@ def test_closed_market_waits_for_the_next_price(database) -> None:
 
 BAR = pd.Series({"open": 21.0, "high": 22.0, "low": 19.0, "close": 20.5})
 GAP_DOWN = pd.Series({"open": 17.0, "high": 17.5, "low": 16.0, "close": 16.5})
+NEXT_OPEN = datetime(2024, 7, 8, 13, 30, tzinfo=UTC)  # Monday's open
+
+
+class ScriptedBars:
+    """The replayed exchange's view of the session in progress: one bar the test sets."""
+
+    def __init__(self) -> None:
+        self.bar: SessionBar | None = None
+
+    def show(self, bar: pd.Series, opens_at: datetime) -> None:
+        self.bar = SessionBar(opens_at, bar["open"], bar["high"], bar["low"], bar["close"])
+
+    def session_bar(self, symbol: str, at: datetime) -> SessionBar | None:
+        return self.bar
 
 
 @pytest.mark.parametrize(
@@ -100,19 +122,80 @@ GAP_DOWN = pd.Series({"open": 17.0, "high": 17.5, "low": 16.0, "close": 16.5})
 def test_replay_fills_against_the_bar(
     database, request_: OrderRequest, bar: pd.Series, expected: float | None
 ) -> None:
-    broker = paper({"PLTR": 20.0}, slippage_bps=0, commission_per_share=0, fill_policy="next_open")
+    bars = ScriptedBars()
+    clock = SimulatedClock(OPEN)
+    broker = PaperBroker(
+        market=FixedPrices({"PLTR": 20.0}),
+        clock=clock,
+        calendar=get_calendar(),
+        slippage_bps=0,
+        session_bars=bars,
+    )
     if request_.side is OrderSide.SELL:
         broker.submit_order(buy(10, cid="setup"))
-        broker.on_bar("PLTR", pd.Series({"open": 20.0, "high": 20.0, "low": 20.0}), OPEN)
+        bars.show(pd.Series({"open": 20.0, "high": 20.0, "low": 20.0, "close": 20.0}), OPEN)
+        broker.process_open_orders()
     order = broker.submit_order(request_)
     assert order.status is OrderStatus.SUBMITTED
-    broker.on_bar("PLTR", bar, OPEN)
+    clock.set(NEXT_OPEN)
+    bars.show(bar, NEXT_OPEN)
+    broker.process_open_orders()
     after = broker.get_order(order.broker_order_id)
     if expected is None:
         assert after.status is OrderStatus.SUBMITTED
     else:
         assert after.status is OrderStatus.FILLED
         assert after.filled_avg_price == pytest.approx(expected)
+
+
+def test_an_order_placed_during_a_session_waits_for_the_next_bar(database) -> None:
+    """Decided on a close, filled at the next open: never against the bar it saw."""
+    bars = ScriptedBars()
+    clock = SimulatedClock(datetime(2024, 7, 5, 20, 0, tzinfo=UTC))  # Friday's close
+    broker = PaperBroker(
+        market=FixedPrices({"PLTR": 20.0}), clock=clock, calendar=get_calendar(), session_bars=bars
+    )
+    bars.show(BAR, OPEN)  # Friday's bar, opened before the order was placed
+    order = broker.submit_order(buy(10))
+    broker.process_open_orders()
+    assert broker.get_order(order.broker_order_id).status is OrderStatus.SUBMITTED
+    clock.set(NEXT_OPEN)
+    bars.show(BAR, NEXT_OPEN)
+    broker.process_open_orders()
+    assert broker.get_order(order.broker_order_id).status is OrderStatus.FILLED
+
+
+def test_a_resting_stop_holds_its_shares(database) -> None:
+    """Like Alpaca: a sell while a protective stop holds the shares is refused as
+    "insufficient qty", not as a lack of buying power."""
+    broker = paper({"PLTR": 20.0})
+    broker.submit_order(buy(10, cid="entry"))
+    broker.submit_order(
+        sell(10, cid="stop", order_type=OrderType.STOP, stop_price=18.0, time_in_force="gtc")
+    )
+    with pytest.raises(InsufficientQuantity, match="insufficient qty available"):
+        broker.submit_order(sell(10, cid="exit"))
+
+
+def test_replace_moves_a_stop_in_one_step(database) -> None:
+    broker = paper({"PLTR": 20.0})
+    broker.submit_order(buy(10, cid="entry"))
+    stop = broker.submit_order(
+        sell(10, cid="stop", order_type=OrderType.STOP, stop_price=18.0, time_in_force="gtc")
+    )
+    moved = broker.replace_order(
+        stop.broker_order_id, ReplaceRequest(client_order_id="stop-2", quantity=10, stop_price=19.0)
+    )
+    assert moved.stop_price == 19.0
+    assert broker.get_order(stop.broker_order_id).status is OrderStatus.CANCELLED
+    assert [o.client_order_id for o in broker.list_orders("open")] == ["stop-2"]
+
+
+def test_sub_penny_stop_prices_are_refused(database) -> None:
+    broker = paper({"PLTR": 20.0})
+    broker.submit_order(buy(10, cid="entry"))
+    with pytest.raises(OrderRejected, match="sub-penny"):
+        broker.submit_order(sell(10, order_type=OrderType.STOP, stop_price=18.005))
 
 
 def test_cash_never_goes_negative(database) -> None:

@@ -205,7 +205,7 @@ def test_short_selling_can_be_allowed() -> None:
     assert check(SELL, allow_short=True).ok
 
 
-# --- pattern day trader: five business days, the 4 July holiday skipped ------
+# --- day trades: FINRA's PDT rule is gone; the owner's own limit is optional ---------
 
 # Sessions before Friday 2024-07-05; Thursday 07-04 is a holiday, so the last five
 # sessions are 06-28 (Fri), 07-01, 07-02, 07-03, 07-05.
@@ -218,9 +218,10 @@ SESSIONS = [
     date(2024, 7, 5),
 ]
 OPENED_TODAY = HeldPosition("PLTR", 40, 25.0, 22.0, opened_session=TODAY)
+THREE_DAY_TRADES = [date(2024, 6, 28), date(2024, 7, 1), date(2024, 7, 3)]
 
 
-def pdt_account(day_trades: list[date], equity: float = 10_000.0) -> AccountView:
+def day_trade_account(day_trades: list[date], equity: float = 10_000.0) -> AccountView:
     return AccountView(
         equity=equity,
         buying_power=equity,
@@ -230,25 +231,46 @@ def pdt_account(day_trades: list[date], equity: float = 10_000.0) -> AccountView
     )
 
 
+def test_a_small_account_may_day_trade_without_an_owner_limit() -> None:
+    """The $25,000 pattern-day-trader minimum no longer exists (FINRA Rule 4210 as
+    amended, effective 2026-06-04)."""
+    assert check(SELL, day_trade_account(THREE_DAY_TRADES * 3)).ok
+
+
 @pytest.mark.parametrize(
-    ("day_trades", "equity", "allowed"),
+    ("day_trades", "allowed"),
     [
-        # Three day trades inside the window (06-28 counts: the holiday is not a business day).
-        ([date(2024, 6, 28), date(2024, 7, 1), date(2024, 7, 3)], 10_000, False),
+        # Three day trades inside the window (06-28 counts: the holiday is not a session).
+        (THREE_DAY_TRADES, False),
         # 06-27 is six sessions back: outside the window.
-        ([date(2024, 6, 27), date(2024, 7, 1), date(2024, 7, 3)], 10_000, True),
-        ([date(2024, 7, 1), date(2024, 7, 2)], 10_000, True),
-        # Accounts of $25,000 or more are not limited.
-        ([date(2024, 6, 28), date(2024, 7, 1), date(2024, 7, 3)], 25_000, True),
+        ([date(2024, 6, 27), date(2024, 7, 1), date(2024, 7, 3)], True),
+        ([date(2024, 7, 1), date(2024, 7, 2)], True),
     ],
 )
-def test_pattern_day_trader_guard(day_trades: list[date], equity: float, allowed: bool) -> None:
-    ok, reasons = check(SELL, pdt_account(day_trades, equity))
+def test_the_owners_day_trade_limit(day_trades: list[date], allowed: bool) -> None:
+    rules = RuntimeSettings(max_day_trades=3, day_trade_window_sessions=5)
+    ok, reasons = validate_trade(
+        SELL,
+        account=day_trade_account(day_trades),
+        market=MARKET,
+        rules=rules,
+        trading_state=TradingState.ACTIVE,
+    )
     assert ok is allowed, reasons
     if not allowed:
-        assert "pattern-day-trader guard: 3 day trades" in reasons[0]
+        assert "your day-trade limit: 3 day trades in the last 5 sessions" in reasons[0]
 
 
 def test_selling_a_position_from_an_earlier_session_is_not_a_day_trade() -> None:
-    account = replace(pdt_account([date(2024, 7, 1)] * 3), positions=positions(HELD_PLTR))
-    assert check(SELL, account).ok
+    account = replace(day_trade_account(THREE_DAY_TRADES), positions=positions(HELD_PLTR))
+    rules = RuntimeSettings(max_day_trades=3)
+    assert validate_trade(
+        SELL, account=account, market=MARKET, rules=rules, trading_state=TradingState.ACTIVE
+    ).ok
+
+
+def test_a_cash_account_does_not_buy_with_unsettled_proceeds() -> None:
+    account = AccountView(equity=10_000.0, buying_power=500.0, unsettled_proceeds=9_500.0)
+    ok, reasons = check(BUY, account)
+    assert not ok
+    assert any("settle next session" in r for r in reasons), reasons

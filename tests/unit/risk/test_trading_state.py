@@ -7,7 +7,7 @@ import pytest
 from core.base.settings import RuntimeSettings
 from core.base.types import KillScope, TradingState, TradingStatus
 from risk.daily_loss import SessionStart, evaluate_daily_loss, roll_session, session_of
-from risk.trading_state import OrderIntent, change_state, kill, order_allowed, resume
+from risk.trading_state import OrderPurpose, change_state, kill, order_allowed, resume
 
 T0 = datetime(2024, 3, 1, 15, tzinfo=UTC)
 ACTIVE = TradingStatus(
@@ -18,18 +18,20 @@ ACTIVE = TradingStatus(
 @pytest.mark.parametrize(
     ("state", "intent", "allowed"),
     [
-        (TradingState.ACTIVE, OrderIntent.OPEN, True),
-        (TradingState.ACTIVE, OrderIntent.REDUCE, True),
-        (TradingState.REDUCING, OrderIntent.OPEN, False),
-        (TradingState.REDUCING, OrderIntent.REDUCE, True),
-        (TradingState.REDUCING, OrderIntent.CANCEL, True),
-        (TradingState.HALTED, OrderIntent.OPEN, False),
-        (TradingState.HALTED, OrderIntent.REDUCE, False),
-        (TradingState.HALTED, OrderIntent.FLATTEN, True),
-        (TradingState.HALTED, OrderIntent.CANCEL, True),
+        (TradingState.ACTIVE, OrderPurpose.OPEN, True),
+        (TradingState.ACTIVE, OrderPurpose.REDUCE, True),
+        (TradingState.REDUCING, OrderPurpose.OPEN, False),
+        (TradingState.REDUCING, OrderPurpose.REDUCE, True),
+        (TradingState.REDUCING, OrderPurpose.CANCEL, True),
+        (TradingState.HALTED, OrderPurpose.OPEN, False),
+        (TradingState.HALTED, OrderPurpose.REDUCE, False),
+        (TradingState.HALTED, OrderPurpose.FLATTEN, True),
+        (TradingState.HALTED, OrderPurpose.CANCEL, True),
+        (TradingState.HALTED, OrderPurpose.PROTECT, True),
+        (TradingState.REDUCING, OrderPurpose.PROTECT, True),
     ],
 )
-def test_order_gate(state: TradingState, intent: OrderIntent, allowed: bool) -> None:
+def test_order_gate(state: TradingState, intent: OrderPurpose, allowed: bool) -> None:
     ok, reason = order_allowed(state, intent)
     assert ok is allowed
     assert (reason is None) is allowed
@@ -40,10 +42,10 @@ def test_order_gate(state: TradingState, intent: OrderIntent, allowed: bool) -> 
 def test_kill_scopes() -> None:
     stop = kill(ACTIVE, KillScope.STOP, actor="telegram:1", now=T0)
     assert stop.status.state is TradingState.HALTED
-    assert (stop.cancel_open_orders, stop.close_all_positions) == (True, False)
+    assert stop.close_all_positions is False
     assert stop.status.changed_by == "telegram:1"
     flatten = kill(ACTIVE, KillScope.FLATTEN, actor="web:o", now=T0)
-    assert (flatten.cancel_open_orders, flatten.close_all_positions) == (True, True)
+    assert flatten.close_all_positions is True
     assert flatten.status.reason == "kill flatten"
     back = resume(flatten.status, actor="telegram:1", now=T0)
     assert back.state is TradingState.ACTIVE

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 from storage.database import StorageError, close_database, connect, open_database
-from storage.migrations import LATEST_VERSION, current_version, migrate
+from storage.migrations import LATEST_VERSION, MIGRATIONS, current_version, migrate
 from storage.models import ALL_MODELS, AuditEvent
 
 
 def test_empty_database_migrates_to_latest(tmp_path: Path) -> None:
     db = connect(tmp_path / "new.db")
     assert current_version(db) == 0
-    assert migrate(db) == list(range(1, LATEST_VERSION + 1))
+    assert migrate(db) == [m.version for m in MIGRATIONS]
     assert current_version(db) == LATEST_VERSION
     assert migrate(db) == []  # idempotent
     db.close()

@@ -16,7 +16,7 @@ from storage.models import (
     BotState,
     EquitySnapshot,
     Fill,
-    ModelRun,
+    FlattenJob,
     Order,
     Position,
     Prediction,
@@ -114,8 +114,8 @@ ROWS = {
     "audit_events": lambda: AuditEvent.create(
         timestamp=T0, actor="web:owner", action="kill", details={"scope": "stop"}, origin="::1"
     ),
-    "model_runs": lambda: ModelRun.create(
-        run_id="run-1", created_at=T0, path="/x/run-1", metrics={"auc": 0.52}, is_current=True
+    "flatten_jobs": lambda: FlattenJob.create(
+        requested_by="telegram:42", origin="chat:42", requested_at=T0, status="running"
     ),
     "bars": lambda: Bar.create(
         provider="sim",

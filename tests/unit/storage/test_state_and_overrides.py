@@ -6,10 +6,11 @@ from pathlib import Path
 from core.base.types import TradingState, TradingStatus
 from storage import audit
 from storage.bot_state import (
+    change_trading_status,
     load_session_start,
     load_trading_status,
+    load_versioned_status,
     save_session_start,
-    save_trading_status,
 )
 from storage.database import close_database, open_database
 from storage.overrides import clear_overrides, load_overrides, save_overrides
@@ -24,10 +25,11 @@ def test_new_database_is_active(database) -> None:
 def test_trading_state_survives_restart_and_is_audited(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     open_database(path)
-    save_trading_status(
+    change_trading_status(
         TradingStatus(
             state=TradingState.HALTED, changed_by="telegram:42", reason="kill stop", changed_at=T0
         ),
+        expected_version=0,
         origin="chat:42",
     )
     close_database()
@@ -42,6 +44,19 @@ def test_trading_state_survives_restart_and_is_audited(tmp_path: Path) -> None:
         assert event.details == {"from": "active", "to": "halted", "reason": "kill stop"}
     finally:
         close_database()
+
+
+def test_a_change_against_a_stale_version_is_refused(database) -> None:
+    """Compare-and-set: whoever read before another change landed must read again."""
+    halted = TradingStatus(
+        state=TradingState.HALTED, changed_by="telegram:42", reason="kill stop", changed_at=T0
+    )
+    lifted = halted.model_copy(update={"state": TradingState.ACTIVE, "changed_by": "risk"})
+    assert change_trading_status(halted, expected_version=0) is not None
+    assert change_trading_status(lifted, expected_version=0) is None
+    assert load_trading_status().state is TradingState.HALTED
+    assert load_versioned_status().version == 1
+    assert [e.action for e in audit.recent()] == ["trading_state.change"]
 
 
 def test_session_start_is_kept_beside_the_state(database) -> None:

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from core.base.settings import EnvSettings, SettingsError
 from core.data.alpaca import AlpacaDataProvider
 from core.data.csv_folder import CsvProvider
 from core.data.selection import build_provider, resolve_provider_name
 from core.data.simulated import SimulatedMarket
 from core.data.yahoo import YahooProvider
-from core.base.settings import EnvSettings, SettingsError
 
 
 def env(**values: object) -> EnvSettings:

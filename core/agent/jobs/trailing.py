@@ -1,0 +1,82 @@
+"""Trailing the protective stops: the stop follows a winning position up once it has
+gained `activate_at_r` times its initial risk, never down (`risk.stops`), and the stop
+order at the broker is replaced to match. Nothing here sells on price: the broker's
+stop order does that, even while the agent is down.
+
+The highest price a position has seen is read the same way live and in a replay: the
+session's bar high once the session has closed, the latest price while it trades.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pandas as pd
+
+from core.agent.predictor import last_atr
+from core.agent.services import Services
+from risk.daily_loss import session_of
+from risk.stops import LongStop, update_trailing
+from storage import book
+
+ATR_HISTORY = timedelta(days=45)
+"""Calendar days of bars read for ATR(14), with room for holidays."""
+
+
+def _highs_and_atr(
+    services: Services, symbols: list[str]
+) -> tuple[dict[str, float], dict[str, float | None]]:
+    now = services.clock.now()
+    latest = services.data.latest_prices(symbols)
+    bars = services.data.get_bars(symbols, now - ATR_HISTORY, now)
+    today = pd.Timestamp(session_of(now), tz="UTC")
+    highs: dict[str, float] = {}
+    atrs: dict[str, float | None] = {}
+    for symbol in symbols:
+        frame = bars.get(symbol)
+        high = latest.get(symbol)
+        if frame is not None and len(frame) and frame.index[-1] == today:
+            session_high = float(frame["high"].iloc[-1])
+            high = session_high if high is None else max(high, session_high)
+        if high is not None:
+            highs[symbol] = high
+        value = last_atr(frame) if frame is not None and len(frame) >= 15 else math.nan
+        atrs[symbol] = value if math.isfinite(value) else None
+    return highs, atrs
+
+
+def trail_stops(services: Services) -> int:
+    """Raise stops that the trailing rule moves; returns how many moved."""
+    positions = [p for p in book.open_positions() if p.stop_price]
+    if not positions:
+        return 0
+    rules = services.settings.trading.trailing
+    highs, atrs = _highs_and_atr(services, [p.symbol for p in positions])
+    now = services.clock.now()
+    moved_count = 0
+    for row in positions:
+        high = highs.get(row.symbol)
+        if high is None:
+            continue
+        state = LongStop(
+            entry=row.avg_entry_price,
+            initial_stop=row.initial_stop or row.stop_price,
+            stop=row.stop_price,
+            highest=row.highest_price or row.avg_entry_price,
+            trailing=row.trailing_stop is not None,
+        )
+        moved = update_trailing(state, high=high, atr=atrs.get(row.symbol), rules=rules)
+        if moved == state:
+            continue
+        book.set_stops(
+            row.symbol,
+            stop_price=moved.stop,
+            highest_price=moved.highest,
+            trailing_stop=moved.stop if moved.trailing else None,
+            now=now,
+        )
+        if moved.stop != state.stop or moved.trailing != state.trailing:
+            services.desk.stops.ensure(row.symbol)
+            moved_count += 1
+    return moved_count

@@ -1,0 +1,147 @@
+"""The replay: each session of history through the live session lifecycle, on a
+temporary database so a live one is never touched.
+
+For session d (the driver only moves the clock; the lifecycle decides what runs):
+1. at the open, the paper exchange works resting orders against bar d — market orders
+   at the open, protective stops against the low (a gap through a stop fills at the
+   open) — then the usual open step (track, daily loss, trailing);
+2. at the close, the models are retrained if due (on data up to d, labels known by d),
+   the decision step runs on bars up to d (decide on a close, fill at the next open, as
+   backtesting.py does), signals that would ask a person are answered by
+   `approve_policy`, and the close step marks equity to the close.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, date
+from pathlib import Path
+
+import pandas as pd
+
+from core.agent import approval
+from core.agent.pipeline import CycleAction
+from core.agent.predictor import Predictor
+from core.agent.services import ModelHolder, RuntimeHolder, Services
+from core.agent.session import JobTrace, SessionLifecycle
+from core.base.calendar import ExchangeCalendar, get_calendar
+from core.base.clock import SimulatedClock
+from core.base.events import EventBus
+from core.base.settings import RuntimeSettings, Settings
+from core.data.replay import ReplayMarket
+from core.drivers.backtest.config import BacktestConfig, BacktestResult, Progress
+from core.drivers.backtest.report import collect
+from core.drivers.backtest.walk_forward import WalkForwardPredictor, atr_table
+from execution.desk import open_desk
+from execution.paper import PaperBroker
+from ml.dataset import build_samples
+from storage.database import close_database, open_database
+
+
+def replay_services(
+    settings: Settings,
+    history: Mapping[str, pd.DataFrame],
+    clock: SimulatedClock,
+    calendar: ExchangeCalendar,
+    runtime: RuntimeSettings,
+) -> Services:
+    """The agent's parts for a replay: the history as market data, a paper exchange
+    that works orders against each session's bar, the same order desk as live."""
+    market = ReplayMarket(history, clock=clock, calendar=calendar, name="replay")
+    broker = PaperBroker.from_settings(
+        settings.trading.broker,
+        starting_cash=settings.trading.initial_capital,
+        market=market,
+        clock=clock,
+        calendar=calendar,
+        session_bars=market,
+    )
+    bus = EventBus(history=50)
+    return Services(
+        settings=settings,
+        clock=clock,
+        calendar=calendar,
+        data=market,
+        broker=broker,
+        desk=open_desk(broker, clock=clock, publish=bus.publish),
+        bus=bus,
+        runtime=RuntimeHolder(runtime),
+        models=ModelHolder(),
+        # Replay decides at the close and fills at the next open.
+        market_is_open=lambda: True,
+        mode_label="backtest",
+    )
+
+
+def run_backtest(
+    settings: Settings,
+    history: Mapping[str, pd.DataFrame],
+    config: BacktestConfig,
+    *,
+    predictor: Predictor | None = None,
+    progress: Progress | None = None,
+    workdir: Path | None = None,
+    trace: JobTrace | None = None,
+) -> BacktestResult:
+    """Replay `history` (daily bars per symbol) from `config.start` to `config.end`."""
+    calendar = get_calendar()
+    sessions = calendar.sessions(config.start, config.end)
+    if not sessions:
+        raise ValueError(f"no exchange sessions between {config.start} and {config.end}")
+    runtime = config.runtime or settings.trading.runtime
+    runtime = RuntimeSettings.model_validate({**runtime.model_dump(), "symbols": list(history)})
+    with tempfile.TemporaryDirectory(dir=workdir) as folder:
+        open_database(Path(folder) / "backtest.db")
+        try:
+            clock = SimulatedClock(calendar.session_open(sessions[0]))
+            services = replay_services(settings, history, clock, calendar, runtime)
+            walk: WalkForwardPredictor | None = None
+            if predictor is None:
+                samples = build_samples(
+                    history,
+                    lookback=settings.trading.ml.lookback,
+                    horizon=settings.trading.ml.horizon,
+                )
+                walk = WalkForwardPredictor(
+                    samples, atr_table(history), config, runtime.min_confidence
+                )
+                predictor = walk
+            session = SessionLifecycle(services, predictor, trace)
+            session.start()
+            _replay(session, clock, sessions, config, walk, progress)
+            result = collect(history, sessions, settings, clock.now())
+        finally:
+            close_database()
+    result.retrainings = walk.retrainings if walk else 0
+    result.sessions = len(sessions)
+    return result
+
+
+def _replay(
+    session: SessionLifecycle,
+    clock: SimulatedClock,
+    sessions: list[date],
+    config: BacktestConfig,
+    walk: WalkForwardPredictor | None,
+    progress: Progress | None,
+) -> None:
+    services = session.services
+    calendar = services.calendar
+    decide = approval.approve if config.approve_policy == "approve" else approval.reject
+    for number, day in enumerate(sessions):
+        clock.set(calendar.session_open(day))
+        session.at_open()
+        clock.set(calendar.session_close(day))
+        if walk is not None and number % config.retrain_every == 0:
+            until = sessions[min(number + config.retrain_every, len(sessions) - 1)]
+            walk.retrain(
+                pd.Timestamp(day, tz=UTC), pd.Timestamp(until, tz=UTC) + pd.Timedelta(days=1)
+            )
+        report = session.at_decision()
+        for outcome in report.outcomes:
+            if outcome.action is CycleAction.ASK and outcome.signal_id:
+                decide(services, outcome.signal_id, f"backtest:{config.approve_policy}")
+        session.at_close()
+        if progress:
+            progress(number + 1, len(sessions), day)

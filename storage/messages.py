@@ -1,4 +1,5 @@
-"""Which chat message shows which signal, so decisions and expiries can edit it."""
+"""Which chat messages show which signal, so decisions and expiries can edit them all:
+the announcement in each chat and every copy `/signals` sent."""
 
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ def remember(signal_id: str, chat_id: int, message_id: int, at: datetime | None 
         chat_id=chat_id,
         message_id=message_id,
         created_at=at or datetime.now(UTC),
-    ).on_conflict_replace().execute()
+    ).on_conflict_ignore().execute()
 
 
 def for_signal(signal_id: str) -> list[tuple[int, int]]:
-    """(chat id, message id) pairs showing the signal."""
-    rows = TelegramMessage.select().where(TelegramMessage.signal == signal_id)
+    """(chat id, message id) pairs showing the signal, oldest first."""
+    rows = (
+        TelegramMessage.select()
+        .where(TelegramMessage.signal == signal_id)
+        .order_by(TelegramMessage.id)
+    )
     return [(row.chat_id, row.message_id) for row in rows]

@@ -4,8 +4,12 @@ through `TELEGRAM_BASE_URL` (DESIGN §10).
 Methods: getMe, getUpdates (long poll), deleteWebhook, setMyCommands, sendMessage,
 sendPhoto, editMessageText, editMessageCaption, editMessageReplyMarkup,
 answerCallbackQuery, getMyCommands. A test injects what a person does (`send_command`,
-`press_button`) and reads what the bot did (`calls`). `fail_next` makes the next calls
-fail (connection drop or HTTP error); `stop` releases pending long polls.
+`press_button`) and reads what the bot did (`calls`, each with the time it arrived and
+the result it got) and what each chat now shows (`shown`: text, caption and buttons of
+every message the bot sent, after its edits). As Telegram does, editing the caption of
+a text message (or the text of a photo) is refused with 400. `fail_next` makes the next
+calls fail (connection drop, an HTTP error, or "429" with retry_after=1); `stop`
+releases pending long polls.
 """
 
 from __future__ import annotations
@@ -31,6 +35,19 @@ class Call:
     method: str
     params: dict[str, Any]
     received: float = field(default_factory=time.perf_counter)
+    result: Any = None
+
+
+@dataclass
+class Shown:
+    """A message the bot sent, as the chat shows it now."""
+
+    chat_id: int
+    message_id: int
+    photo: bool
+    text: str
+    markup: dict[str, Any] | None
+    edits: int = 0
 
 
 def _decode(value: str) -> Any:
@@ -60,6 +77,12 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     return {k: _decode(v[-1]) for k, v in parse_qs(body.decode()).items()}
 
 
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.retry_after = status, description, retry_after
+
+
 class FakeTelegramServer(LoopbackServer):
     def __init__(self, token: str = "123456:TEST-token-for-the-fake-server-only") -> None:
         self.token = token
@@ -72,6 +95,8 @@ class FakeTelegramServer(LoopbackServer):
         self._failures: list[str] = []
         self.delivered: dict[int, float] = {}
         """update_id → `time.perf_counter()` when getUpdates handed it to the bot."""
+        self.shown: dict[tuple[int, int], Shown] = {}
+        """(chat id, message id) → what that message shows now."""
         super().__init__()
 
     # -- control -----------------------------------------------------------------------
@@ -83,20 +108,23 @@ class FakeTelegramServer(LoopbackServer):
         super().stop()
 
     def fail_next(self, kind: str = "drop", times: int = 1) -> None:
-        """Make the next calls fail: "drop" (no answer) or an HTTP status such as "502"."""
+        """Make the next calls fail: "drop" (no answer), an HTTP status such as "502", or
+        "429" (Telegram's flood control, retry after 1 s)."""
         with self._lock:
             self._failures.extend([kind] * times)
 
     def _next_message_id(self) -> int:
-        self._message_id += 1
-        return self._message_id
+        with self._lock:
+            self._message_id += 1
+            return self._message_id
 
-    def _push(self, update: dict[str, Any]) -> None:
+    def _push(self, update: dict[str, Any]) -> int:
         with self._lock:
             self._update_id += 1
             update["update_id"] = self._update_id
             self._updates.append(update)
             self._lock.notify_all()
+            return self._update_id
 
     @staticmethod
     def _user(user_id: int) -> dict[str, Any]:
@@ -111,11 +139,12 @@ class FakeTelegramServer(LoopbackServer):
 
     def send_command(
         self, user_id: int, text: str, *, chat_id: int | None = None, chat_type: str = "private"
-    ) -> None:
-        """A person sends `text` (e.g. "/status") in a chat (default: their private chat)."""
+    ) -> int:
+        """A person sends `text` (e.g. "/status") in a chat (default: their private chat).
+        Returns the update id."""
         chat_id = chat_id if chat_id is not None else user_id
         command = text.split()[0]
-        self._push(
+        return self._push(
             {
                 "message": {
                     "message_id": self._next_message_id(),
@@ -151,10 +180,10 @@ class FakeTelegramServer(LoopbackServer):
             message["caption"] = "signal"
         else:
             message["text"] = "signal"
-        self._push(
+        return self._push(
             {
                 "callback_query": {
-                    "id": f"cq{self._update_id}",
+                    "id": f"cq{self._next_message_id()}",
                     "from": self._user(user_id),
                     "chat_instance": "ci",
                     "data": data,
@@ -162,13 +191,22 @@ class FakeTelegramServer(LoopbackServer):
                 }
             }
         )
-        return self._update_id
 
     # -- reading what the bot did ----------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
+
+    def sent_to(self, chat_id: int) -> list[Call]:
+        """Messages the bot sent to a chat (text and photo), in arrival order."""
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.method in ("sendMessage", "sendPhoto")
+                and int(c.params.get("chat_id", 0)) == chat_id
+            ]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         deadline = time.monotonic() + timeout
@@ -182,12 +220,41 @@ class FakeTelegramServer(LoopbackServer):
     # -- the API ---------------------------------------------------------------------------
 
     def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {
+        message = {
             "message_id": self._next_message_id(),
             "date": int(time.time()),
             "chat": self._chat(int(params["chat_id"]), "private"),
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "bot"},
             **extra,
+        }
+        key = (int(params["chat_id"]), message["message_id"])
+        self.shown[key] = Shown(
+            *key,
+            photo="photo" in extra,
+            text=str(extra.get("caption", extra.get("text", ""))),
+            markup=params.get("reply_markup") or None,
+        )
+        return message
+
+    def _edit(self, method: str, params: dict[str, Any]) -> Any:
+        key = (int(params.get("chat_id", 0)), int(params.get("message_id", 0)))
+        caption = method == "editMessageCaption"
+        text = str(params.get("caption" if caption else "text", ""))
+        shown = self.shown.get(key)
+        if shown is not None:  # a press on a message the test made up has nothing to check
+            if caption != shown.photo:
+                what = "caption" if caption else "text"
+                raise _ApiError(400, f"Bad Request: there is no {what} in the message to edit")
+            if text == shown.text and (params.get("reply_markup") or None) == shown.markup:
+                raise _ApiError(400, "Bad Request: message is not modified")
+            shown.text, shown.markup = text, params.get("reply_markup") or None
+            shown.edits += 1
+        return {
+            "message_id": key[1],
+            "date": int(time.time()),
+            "chat": self._chat(key[0], "private"),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "bot"},
+            ("caption" if caption else "text"): text,
         }
 
     def _answer(self, method: str, params: dict[str, Any], poll_deadline: float) -> Any:
@@ -212,21 +279,17 @@ class FakeTelegramServer(LoopbackServer):
                         return ready
                     self._lock.wait(timeout=0.05)
             return []
-        if method == "sendMessage":
-            return self._message(params, text=params.get("text", ""))
-        if method == "sendPhoto":
-            return self._message(
-                params,
-                caption=params.get("caption", ""),
-                photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
-            )
-        if method in ("editMessageText", "editMessageCaption"):
-            return {
-                "message_id": int(params.get("message_id", 0)),
-                "date": int(time.time()),
-                "chat": self._chat(int(params.get("chat_id", 0)), "private"),
-                "text": params.get("text", params.get("caption", "")),
-            }
+        with self._lock:
+            if method == "sendMessage":
+                return self._message(params, text=params.get("text", ""))
+            if method == "sendPhoto":
+                return self._message(
+                    params,
+                    caption=params.get("caption", ""),
+                    photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
+                )
+            if method in ("editMessageText", "editMessageCaption"):
+                return self._edit(method, params)
         if method == "getMyCommands":
             return []
         return True  # setMyCommands, deleteWebhook, answerCallbackQuery, editMessageReplyMarkup
@@ -246,22 +309,40 @@ class FakeTelegramServer(LoopbackServer):
                     )
                     return
                 method = path[len(prefix) :]
+                call = Call(method, params)
                 with fake._lock:
                     failure = fake._failures.pop(0) if fake._failures else None
                     if method != "getUpdates":
-                        fake.calls.append(Call(method, params))
+                        fake.calls.append(call)
                 if failure == "drop":
                     self.drop_connection()
                     return
-                if failure is not None:
-                    self.send_json(
-                        int(failure),
-                        {"ok": False, "error_code": int(failure), "description": "Bad Gateway"},
+                if failure == "429":
+                    self.send_error_json(
+                        _ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
                     )
                     return
+                if failure is not None:
+                    self.send_error_json(_ApiError(int(failure), "Bad Gateway"))
+                    return
                 poll = min(float(params.get("timeout") or 0), 1.0)
-                result = fake._answer(method, params, time.monotonic() + poll)
-                self.send_json(200, {"ok": True, "result": result})
+                try:
+                    call.result = fake._answer(method, params, time.monotonic() + poll)
+                except _ApiError as error:
+                    call.result = error
+                    self.send_error_json(error)
+                    return
+                self.send_json(200, {"ok": True, "result": call.result})
+
+            def send_error_json(self, error: _ApiError) -> None:
+                payload: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": error.status,
+                    "description": error.description,
+                }
+                if error.retry_after is not None:
+                    payload["parameters"] = {"retry_after": error.retry_after}
+                self.send_json(error.status, payload)
 
             do_GET = do_POST
 

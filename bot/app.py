@@ -3,7 +3,13 @@
 Never `run_polling()` here: the loop belongs to the agent. `start` runs
 `initialize → setMyCommands → start → updater.start_polling(drop_pending_updates)` in a
 background task that retries with backoff while Telegram is unreachable — trading goes
-on meanwhile — and then announces the signals still waiting. `stop` mirrors it.
+on meanwhile — and then announces the signals still waiting. `stop` mirrors it: the
+refusal counts not yet audited are written, the outbox gets a few seconds to send what
+is waiting, then polling and the application stop.
+
+Updates are handled one at a time, in order: handlers only put answers in the outbox
+(they never wait for Telegram), and refused senders are stopped by a group -1 handler
+before anything slow, so nobody's flood delays the owner's next command or press.
 """
 
 from __future__ import annotations
@@ -15,12 +21,12 @@ import logging
 from telegram import BotCommand, Update
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -29,10 +35,14 @@ from bot.auth import Gate
 from bot.callbacks import CallbackSigner
 from bot.context import BotContext
 from bot.notifier import Notifier
+from bot.outbox import Outbox
 from core.agent.engine import Engine
 from core.base.settings import Settings
 
 log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0
+"""How often refusal counts whose hour is over are written to the audit log."""
 
 COMMANDS = [
     ("status", "mode, trading state, equity, P&L"),
@@ -72,7 +82,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     if env.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     token = env.telegram_bot_token.get_secret_value()
-    builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
+    # No library rate limiter: the outbox paces every message (a library limiter would
+    # make handlers wait, and its 429 handling pauses every chat at once).
+    builder = ApplicationBuilder().token(token)
     if env.telegram_base_url:
         base = env.telegram_base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -81,7 +93,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         engine=engine,
         gate=Gate(frozenset(env.telegram_allowed_users)),
         signer=CallbackSigner(token),
+        outbox=Outbox(application.bot),
     )
+    application.add_handler(TypeHandler(Update, handlers.gatekeeper), group=-1)
     for name, handler in _HANDLERS.items():
         application.add_handler(CommandHandler(name, handler))
     application.add_handler(CallbackQueryHandler(handlers.button))
@@ -94,13 +108,16 @@ class TelegramFrontEnd:
     def __init__(self, settings: Settings, engine: Engine, *, max_backoff: float = 60.0) -> None:
         self.engine = engine
         self.application = build_application(settings, engine)
-        self.notifier = Notifier(
-            self.application.bot, self.application.bot_data["stockbot"], settings.trading.timezone
-        )
+        self.context: BotContext = self.application.bot_data["stockbot"]
+        self.notifier = Notifier(self.context, settings.trading.timezone)
         self._max_backoff = max_backoff
         self._starter: asyncio.Task[None] | None = None
-        self._notifier_task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._started = False
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.context.outbox
 
     def start_in_background(self) -> asyncio.Task[None]:
         self._starter = asyncio.create_task(self._start_with_retry(), name="telegram-start")
@@ -133,22 +150,37 @@ class TelegramFrontEnd:
         )
         self._started = True
         self.engine.telegram_connected = True
-        self._notifier_task = asyncio.create_task(self.notifier.run(), name="telegram-notifier")
+        self._tasks = [
+            asyncio.create_task(self.notifier.run(), name="telegram-notifier"),
+            asyncio.create_task(self._sweep_refusals(), name="telegram-refusal-sweep"),
+        ]
         for signal in await self.engine.pending_signals():
             await self.notifier.announce(signal)
         log.info("telegram started")
 
+    async def _sweep_refusals(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            self.context.audit_refusals(self.context.strangers.due())
+
     async def stop(self) -> None:
-        for task in (self._starter, self._notifier_task):
+        for task in (self._starter, *self._tasks):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        self._tasks = []
+        if not self._started:  # never connected (or stopped already)
+            self.engine.telegram_connected = None
+            return
+        self._started = False
         app = self.application
-        if self._started:
-            if app.updater and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
-        self.engine.telegram_connected = None if not self._started else False
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()  # the updates already fetched are handled first
+        self.context.audit_refusals(self.context.strangers.flush())
+        await self.context.settle()
+        await self.outbox.close()  # the bot's connection is still open until shutdown
+        await app.shutdown()
+        self.engine.telegram_connected = False

@@ -1,8 +1,14 @@
-"""Price chart PNGs for signal messages and /chart (matplotlib, Agg: files only)."""
+"""Price chart PNGs for signal messages and /chart (matplotlib, Agg: files only).
+
+Drawn in one worker thread (pyplot is not safe to use from several at once), so the
+~100 ms of drawing never holds up the loop that also runs the web page and handlers."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import matplotlib
 
@@ -36,3 +42,13 @@ def price_chart(
     fig.savefig(buffer, format="png", dpi=90)
     plt.close(fig)
     return buffer.getvalue()
+
+
+_DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-chart")
+
+
+async def render_price_chart(
+    symbol: str, bars: pd.DataFrame, *, stop: float | None = None, entry: float | None = None
+) -> bytes:
+    draw = functools.partial(price_chart, symbol, bars, stop=stop, entry=entry)
+    return await asyncio.get_running_loop().run_in_executor(_DRAWING, draw)

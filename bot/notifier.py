@@ -1,26 +1,23 @@
-"""Engine events → Telegram messages for the allowed users.
+"""Engine events → Telegram messages for the allowed users, through the outbox.
 
-Signals that ask get a chart and Approve/Reject buttons; decisions and expiries edit
-those messages; fills, stops, state and mode changes, summaries and alerts are short
-texts. During quiet hours only critical news is sent. A failed send is logged and never
-stops trading; a signal message that may have been delivered (a timeout) is not sent
-again, so nobody gets two sets of buttons for one signal — /signals shows them again.
+Signals that ask get a chart and Approve/Reject buttons, ahead of other news; decisions
+and expiries edit every message that carries the signal's buttons. Stops, halts and
+critical alerts are sent one by one; fills, orders, mode changes, summaries and other
+alerts are notices, summarised when several wait ("12 fills: …"). During quiet hours
+only critical news is sent. A failed send is logged and never stops trading.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
 import logging
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from telegram import Bot
-from telegram.error import BadRequest, NetworkError, TimedOut
-
-from bot import formatting, keyboards
-from bot.charts import price_chart
+from bot import formatting
+from bot.charts import render_price_chart
 from bot.context import BotContext
+from bot.outbox import Priority
+from bot.signal_messages import EXPIRED_NOTE, announce, closed_text
 from core.agent.engine import EngineError
 from core.base.events import (
     Alert,
@@ -59,8 +56,7 @@ def is_critical(event: Event) -> bool:
 
 
 class Notifier:
-    def __init__(self, bot: Bot, ctx: BotContext, timezone: str) -> None:
-        self.bot = bot
+    def __init__(self, ctx: BotContext, timezone: str) -> None:
         self.ctx = ctx
         self.timezone = timezone
 
@@ -81,18 +77,23 @@ class Notifier:
             await self.announce(event.signal)
             return
         if isinstance(event, SignalDecided | SignalExpired):
-            await self._edit_signal(event)
+            await self._close_signal(event)
             return
         text = self.text(event)
         if text is None:
             return
+        critical = is_critical(event)
         runtime = self.ctx.engine.settings()
-        if not is_critical(event) and in_quiet_hours(
+        if not critical and in_quiet_hours(
             self.ctx.engine.now(), runtime.quiet_hours, self.timezone
         ):
             return
+        topic, line = self.brief(event)
         for chat_id in self.ctx.chats:
-            await self._send_text(chat_id, text)
+            if critical:
+                self.ctx.outbox.send(chat_id, text, priority=Priority.URGENT)
+            else:
+                self.ctx.outbox.notice(chat_id, text, topic=topic, line=line)
 
     @staticmethod
     def text(event: Event) -> str | None:
@@ -127,75 +128,53 @@ class Notifier:
                 return f"⚠️ {severity}: {message}"
         return None
 
-    async def _send_text(self, chat_id: int, text: str) -> None:
-        for attempt in range(3):
-            try:
-                await self.bot.send_message(chat_id, text)
-                return
-            except TimedOut:
-                return  # it may have arrived; a duplicate notice is worse than none
-            except NetworkError as error:
-                if isinstance(error, BadRequest):
-                    log.warning("telegram refused a message", extra={"why": str(error)})
-                    return
-                await asyncio.sleep(2**attempt)
+    @staticmethod
+    def brief(event: Event) -> tuple[str, str]:
+        """(topic, one line) of a notice, for a summary of several."""
+        match event:
+            case SignalCreated(signal=s):
+                return "orders sent", f"{s.signal_type.value} {s.quantity} {s.symbol}"
+            case OrderFilled(symbol=symbol, side=side, quantity=qty, price=price):
+                return "fills", f"{side.value} {qty:g} {symbol} @ {price:.2f}"
+            case OrderFailed(symbol=symbol, reason=reason):
+                return "failed orders", f"{symbol} ({reason})"
+            case TradingStateChanged(status=status):
+                return "trading changes", f"{status.state.value.upper()} by {status.changed_by}"
+            case ModeChanged(mode=mode, actor=actor):
+                return "mode changes", f"{mode.value} by {actor}"
+            case Alert(severity=severity, message=message):
+                return "alerts", f"{severity}: {message}"
+        return "notices", Notifier.text(event) or event.kind
 
     async def announce(self, signal: TradingSignal) -> None:
         """The signal with its chart and buttons, to every allowed user."""
         engine = self.ctx.engine
         try:
-            png = price_chart(
-                signal.symbol,
-                await engine.bars(signal.symbol),
-                stop=signal.stop_price,
-                entry=signal.price,
+            bars = await engine.bars(signal.symbol)
+            png = await render_price_chart(
+                signal.symbol, bars, stop=signal.stop_price, entry=signal.price
             )
         except EngineError:
             png = None
         status = await engine.status()
         caption = formatting.signal(signal, status.equity)
         for chat_id in self.ctx.chats:
-            markup = keyboards.decision(self.ctx.signer, signal.id, chat_id)
-            for attempt in range(3):
-                try:
-                    if png is not None:
-                        message = await self.bot.send_photo(
-                            chat_id, io.BytesIO(png), caption=caption[:1024], reply_markup=markup
-                        )
-                    else:
-                        message = await self.bot.send_message(chat_id, caption, reply_markup=markup)
-                    await engine.remember_message(signal.id, chat_id, message.message_id)
-                    break
-                except TimedOut:
-                    log.warning(
-                        "signal message may not have arrived; /signals shows it",
-                        extra={"signal": signal.id},
-                    )
-                    break
-                except BadRequest as error:
-                    log.warning("telegram refused the signal message", extra={"why": str(error)})
-                    break
-                except NetworkError:
-                    await asyncio.sleep(2**attempt)
+            announce(self.ctx, signal, chat_id, caption, png)
 
-    async def _edit_signal(self, event: SignalDecided | SignalExpired) -> None:
+    async def _close_signal(self, event: SignalDecided | SignalExpired) -> None:
+        """Edit every message that shows the signal's buttons (but the one whose press
+        is being decided: its handler states the outcome)."""
         engine = self.ctx.engine
+        tapped = self.ctx.tapped.pop(event.signal_id, None)
         signal = await engine.signal(event.signal_id)
         if isinstance(event, SignalExpired):
-            note = "EXPIRED — nobody decided in time; prices have moved on."
+            note = EXPIRED_NOTE
         else:
             note = f"{event.status.value.upper()} by {event.actor}"
-        text = f"{formatting.signal(signal)}\n\n{note}"[:1024]
+        self.ctx.note_closing(event.signal_id, note)
+        text = closed_text(signal, note)
         for chat_id, message_id in await engine.messages_for(event.signal_id):
-            try:
-                await self.bot.edit_message_caption(
-                    chat_id=chat_id, message_id=message_id, caption=text, reply_markup=None
-                )
-            except BadRequest as error:
-                lowered = str(error).lower()
-                if "no caption" in lowered or "there is no caption" in lowered:
-                    await self.bot.edit_message_text(
-                        text, chat_id=chat_id, message_id=message_id, reply_markup=None
-                    )
-                elif "not modified" not in lowered:
-                    log.warning("could not edit a signal message", extra={"why": str(error)})
+            # Unknown after a restart: the caption first, the outbox falls back to text.
+            photo = self.ctx.photo_messages.pop((chat_id, message_id), True)
+            if (chat_id, message_id) != tapped:
+                self.ctx.outbox.edit(chat_id, message_id, text, caption=photo)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import talib
+from talib import MA_Type
 
 from core.data.bars import bar_array
 
@@ -60,6 +61,24 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
+CONTEXT_FEATURE_NAMES: tuple[str, ...] = (
+    "spy_logret_5",
+    "spy_logret_20",
+    "spy_rv_20",
+    "spy_drawdown_250",
+    "spy_close_sma_200",
+    "beta_60",
+    "rel_strength_20",
+    "rel_strength_60",
+)
+"""Market context columns (SPY and the stock against it), computed by `ml.context`."""
+
+
+def feature_names(*, context: bool) -> tuple[str, ...]:
+    """The columns of a sample row: the stock's own features, then the market context's."""
+    return FEATURE_NAMES + CONTEXT_FEATURE_NAMES if context else FEATURE_NAMES
+
+
 class FeatureError(ValueError):
     """Features cannot be computed for this history (too short, wrong columns). The symbol
     is skipped for the cycle and the user is told why."""
@@ -90,7 +109,7 @@ def feature_matrix(bars: pd.DataFrame, symbol: str = "?") -> np.ndarray:
         macd, signal, hist = talib.MACD(c, 12, 26, 9)
         upper, middle, lower = talib.BBANDS(c, 20, 2.0, 2.0)
         band = upper - lower
-        stoch_k, stoch_d = talib.STOCH(h, low, c, 14, 3, 0, 3, 0)
+        stoch_k, stoch_d = talib.STOCH(h, low, c, 14, 3, MA_Type.SMA, 3, MA_Type.SMA)
         obv = talib.OBV(c, v)
         volume_mean = talib.SMA(v, 20)
         volume_std = _sample_std(v, 20)

@@ -3,8 +3,10 @@
 Folds are cut on the calendar (all symbols share the cut), never on rows, so no test
 day leaks into training through another symbol. A label at t looks `horizon` sessions
 ahead, so training rows whose label window reaches into the test block are purged; an
-extra `embargo` of sessions separates them further (serial correlation in features).
-The same splitter serves `train` (its calibration hold-out), `evaluate` and backtests.
+extra `embargo` of at least `MIN_EMBARGO` sessions separates them further (serial
+correlation in features). Test blocks are calendar years by default (`yearly_folds`),
+or blocks of a fixed number of sessions. The same splitter serves `train` (its
+calibration hold-out), `evaluate` and backtests.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+MIN_EMBARGO = 5
+"""Sessions between the last training label's window and the first test day, at least."""
 
 
 @dataclass(frozen=True)
@@ -42,19 +47,52 @@ class SplitError(ValueError):
     """The history is too short for the requested folds; the message says how short."""
 
 
+def _check_embargo(embargo: int) -> None:
+    if embargo < MIN_EMBARGO:
+        raise SplitError(f"an embargo of {embargo} sessions is below the minimum {MIN_EMBARGO}")
+
+
+def _sessions(timestamps: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(timestamps.unique()).sort_values()
+
+
+def _fold(
+    number: int,
+    days: pd.DatetimeIndex,
+    start: int,
+    end: int,
+    gap: int,
+    min_train: int,
+    expanding: bool,
+) -> Fold:
+    train_end = start - gap - 1
+    train_start = 0 if expanding else max(0, train_end - min_train + 1)
+    return Fold(number, days[train_start], days[train_end], days[start], days[end])
+
+
+def _newest(folds: list[Fold], max_folds: int | None) -> list[Fold]:
+    if max_folds is None:
+        return folds
+    return [
+        Fold(i + 1, f.train_start, f.train_end, f.test_start, f.test_end)
+        for i, f in enumerate(folds[-max_folds:])
+    ]
+
+
 def walk_forward(
     sessions: pd.DatetimeIndex,
     *,
     test_size: int = 126,
     min_train: int = 504,
     horizon: int = 1,
-    embargo: int = 5,
+    embargo: int = MIN_EMBARGO,
     expanding: bool = True,
     max_folds: int | None = None,
 ) -> list[Fold]:
     """Consecutive test blocks of `test_size` sessions after at least `min_train`
     sessions of training; the last `max_folds` blocks when given."""
-    days = pd.DatetimeIndex(sessions.unique()).sort_values()
+    _check_embargo(embargo)
+    days = _sessions(sessions)
     gap = horizon + embargo
     first_test = min_train + gap
     if len(days) < first_test + test_size:
@@ -62,36 +100,57 @@ def walk_forward(
             f"{len(days)} sessions are too few: walk-forward needs {min_train} to train, "
             f"{gap} of purge and embargo and {test_size} to test"
         )
-    folds = []
+    folds: list[Fold] = []
     start = first_test
     while start + test_size <= len(days):
-        train_end = start - gap - 1
-        train_start = 0 if expanding else max(0, train_end - min_train + 1)
         folds.append(
-            Fold(
-                number=len(folds) + 1,
-                train_start=days[train_start],
-                train_end=days[train_end],
-                test_start=days[start],
-                test_end=days[start + test_size - 1],
-            )
+            _fold(len(folds) + 1, days, start, start + test_size - 1, gap, min_train, expanding)
         )
         start += test_size
-    if max_folds is not None:
-        folds = folds[-max_folds:]
-        folds = [
-            Fold(i + 1, f.train_start, f.train_end, f.test_start, f.test_end)
-            for i, f in enumerate(folds)
-        ]
-    return folds
+    return _newest(folds, max_folds)
+
+
+def yearly_folds(
+    sessions: pd.DatetimeIndex,
+    *,
+    min_train: int = 504,
+    horizon: int = 1,
+    embargo: int = MIN_EMBARGO,
+    expanding: bool = True,
+    max_folds: int | None = None,
+) -> list[Fold]:
+    """One test block per calendar year, from the first year that has `min_train`
+    sessions of training before it (after purge and embargo) to the last, which may be
+    partial; the newest `max_folds` when given."""
+    _check_embargo(embargo)
+    days = _sessions(sessions)
+    gap = horizon + embargo
+    folds: list[Fold] = []
+    for year in sorted(set(days.year)):
+        in_year = np.flatnonzero(days.year == year)
+        start, end = int(in_year[0]), int(in_year[-1])
+        if start - gap < min_train:
+            continue
+        folds.append(_fold(len(folds) + 1, days, start, end, gap, min_train, expanding))
+    if not folds:
+        raise SplitError(
+            f"{len(days)} sessions are too few: yearly walk-forward needs {min_train} to "
+            f"train and {gap} of purge and embargo before a calendar year starts"
+        )
+    return _newest(folds, max_folds)
 
 
 def holdout(
-    sessions: pd.DatetimeIndex, *, fraction: float = 0.2, horizon: int = 1, embargo: int = 5
+    sessions: pd.DatetimeIndex,
+    *,
+    fraction: float = 0.2,
+    horizon: int = 1,
+    embargo: int = MIN_EMBARGO,
 ) -> Fold:
     """One split of a training period: the last `fraction` of sessions for calibration,
-    purged and embargoed from the first part."""
-    days = pd.DatetimeIndex(sessions.unique()).sort_values()
+    purged by the label horizon and embargoed from the first part."""
+    _check_embargo(embargo)
+    days = _sessions(sessions)
     gap = horizon + embargo
     size = max(1, int(len(days) * fraction))
     test_start = len(days) - size

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ml.models.base import Model, ModelError
 from ml.models.forest import ForestModel
@@ -17,13 +18,13 @@ from ml.models.momentum import MomentumModel
 MODEL_NAMES = ("lstm", "gbm", "rf", "momentum")
 
 
-def _lstm_class() -> type:
+def _lstm_class() -> type[Any]:
     from ml.models.lstm import LstmModel
 
     return LstmModel
 
 
-def model_class(name: str) -> type:
+def model_class(name: str) -> type[Any]:
     classes = {"gbm": GbmModel, "rf": ForestModel, "momentum": MomentumModel}
     if name == "lstm":
         return _lstm_class()

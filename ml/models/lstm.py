@@ -63,12 +63,12 @@ class LstmModel:
             raise ModelError("the lstm model has no scaler: train or load it first")
         return np.clip((x - self._mean) / self._scale, -_CLIP, _CLIP).astype(np.float32)
 
-    def _build(self, lookback: int) -> Any:
+    def _build(self, lookback: int, features: int) -> Any:
         keras = _keras()
         keras.utils.set_random_seed(self.seed)
         model = keras.Sequential(
             [
-                keras.Input((lookback, len(FEATURE_NAMES))),
+                keras.Input((lookback, features)),
                 keras.layers.LSTM(64, return_sequences=True),
                 keras.layers.Dropout(0.2),
                 keras.layers.LSTM(32),
@@ -88,9 +88,9 @@ class LstmModel:
         self._scale = np.where(tabular.std(axis=0) > 1e-12, tabular.std(axis=0), 1.0)
         x = self._standardise(samples.sequences())
         y = samples.labels.astype(np.float32)
-        self._model = self._build(samples.lookback)
+        self._model = self._build(samples.lookback, len(samples.feature_names))
 
-        class _Report(keras.callbacks.Callback):
+        class _Report(keras.callbacks.Callback):  # type: ignore[name-defined]
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
                 if progress:
                     loss = (logs or {}).get("val_loss", float("nan"))
@@ -111,15 +111,15 @@ class LstmModel:
             verbose=0,
         )
         self.epochs_run = len(history.history.get("loss", []))
-        self._compile_inference(samples.lookback)
+        self._compile_inference(samples.lookback, len(samples.feature_names))
 
-    def _compile_inference(self, lookback: int) -> None:
+    def _compile_inference(self, lookback: int, features: int) -> None:
         import tensorflow as tf
 
         model = self._model
         self._infer = tf.function(
             lambda x: model(x, training=False),
-            input_signature=[tf.TensorSpec([None, lookback, len(FEATURE_NAMES)], tf.float32)],
+            input_signature=[tf.TensorSpec([None, lookback, features], tf.float32)],
             reduce_retracing=True,
         )
 
@@ -141,12 +141,13 @@ class LstmModel:
         return out
 
     def save(self, folder: Path) -> None:
-        if self._model is None:
+        if self._model is None or self._mean is None or self._scale is None:
             raise ModelError("the lstm model has not been trained")
         self._model.save(folder / _MODEL_FILE)
         np.savez(folder / _SCALER_FILE, mean=self._mean, scale=self._scale)
-        lookback = int(self._model.input_shape[1])
-        (folder / _CONFIG_FILE).write_text(json.dumps({"lookback": lookback, "seed": self.seed}))
+        _, lookback, features = self._model.input_shape
+        config = {"lookback": int(lookback), "features": int(features), "seed": self.seed}
+        (folder / _CONFIG_FILE).write_text(json.dumps(config))
 
     @classmethod
     def load(cls, folder: Path) -> LstmModel:
@@ -156,5 +157,7 @@ class LstmModel:
         model._model = keras.models.load_model(folder / _MODEL_FILE, compile=False)
         scaler = np.load(folder / _SCALER_FILE)
         model._mean, model._scale = scaler["mean"], scaler["scale"]
-        model._compile_inference(config["lookback"])
+        # Runs saved before the market context existed had the stock's own features only.
+        features = config.get("features", len(FEATURE_NAMES))
+        model._compile_inference(config["lookback"], features)
         return model

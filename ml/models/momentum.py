@@ -16,12 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ml.dataset import Samples
-from ml.features import FEATURE_NAMES
 from ml.models.base import Progress
 
-_COLUMNS = {
-    name: FEATURE_NAMES.index(name) for name in ("logret_20", "rv_20", "close_sma_50", "rsi_14")
-}
 _FILE = "momentum.json"
 
 
@@ -36,13 +32,12 @@ class MomentumModel:
         """Nothing to learn."""
 
     def predict_proba(self, samples: Samples) -> np.ndarray:
-        x = samples.tabular().astype(float)
-        vol = np.maximum(x[:, _COLUMNS["rv_20"]], 1e-4)
+        vol = np.maximum(samples.column("rv_20").astype(float), 1e-4)
         trend = np.tanh(
-            0.5 * x[:, _COLUMNS["logret_20"]] / (vol * math.sqrt(20))
-            + 0.5 * x[:, _COLUMNS["close_sma_50"]] / (vol * math.sqrt(50))
+            0.5 * samples.column("logret_20") / (vol * math.sqrt(20))
+            + 0.5 * samples.column("close_sma_50") / (vol * math.sqrt(50))
         )
-        rsi = x[:, _COLUMNS["rsi_14"]] - 0.5
+        rsi = samples.column("rsi_14").astype(float) - 0.5
         return np.clip(0.5 + self.trend_weight * trend + self.rsi_weight * rsi, 0.05, 0.95)
 
     def save(self, folder: Path) -> None:

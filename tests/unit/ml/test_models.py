@@ -70,3 +70,14 @@ def test_calibration_lowers_ece_on_an_overconfident_model(calibrator) -> None:
     after = expected_calibration_error(y[check], calibrator.transform(overconfident[check]))
     assert before > 0.08
     assert after < before / 2
+
+
+def test_calibration_never_turns_a_model_upside_down() -> None:
+    """A hold-out that ranks the model backwards gets a flat forecast (its base rate),
+    not an inverted one: a few months are not evidence enough to flip a model."""
+    rng = np.random.default_rng(1)
+    p = rng.uniform(0.2, 0.8, 3000)
+    y = (rng.random(3000) < 1 - p).astype(float)  # backwards on this hold-out
+    calibrated = PlattCalibrator().fit(p, y).transform(p)
+    assert np.ptp(calibrated) == pytest.approx(0.0, abs=1e-12)
+    assert calibrated[0] == pytest.approx(y.mean())

@@ -1,26 +1,29 @@
-"""Quality figures for probability forecasts, against baselines, and their plots.
+"""Quality figures for probability forecasts and for the trades they select.
 
 Accuracy alone flatters: a model can be "55% right" and still lose money, or be right
 for the wrong reasons. So every report also carries ROC AUC (ranking), Brier score and
 log loss (probability quality) and the expected calibration error (does 0.7 mean 70%?),
-next to two baselines: always-up (the training base rate) and momentum.
+and — for the plan target — what the trades a forecast picks earned, in R.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never a window
-import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
 from ml.ensemble import log_loss
 
 ECE_BINS = 10
+
+
+def roc_auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    """ROC AUC, or None when only one class occurs."""
+    y = np.asarray(y, dtype=int)
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> float:
@@ -41,13 +44,12 @@ def classification_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float | in
     y = np.asarray(y, dtype=int)
     p = np.asarray(p, dtype=float)
     predicted = (p >= 0.5).astype(int)
-    both_classes = len(np.unique(y)) == 2
     return {
         "accuracy": float((predicted == y).mean()) if len(y) else None,
         "precision": float(precision_score(y, predicted, zero_division=0)),
         "recall": float(recall_score(y, predicted, zero_division=0)),
         "f1": float(f1_score(y, predicted, zero_division=0)),
-        "auc": float(roc_auc_score(y, p)) if both_classes else None,
+        "auc": roc_auc(y, p),
         "brier": float(np.mean((p - y) ** 2)),
         "log_loss": log_loss(y.astype(float), p),
         "ece": expected_calibration_error(y, p),
@@ -58,8 +60,8 @@ def classification_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float | in
 def reliability_bins(
     y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS, min_count: int = 20
 ) -> list[dict[str, float]]:
-    """Per equal-width forecast bin: mean forecast, observed frequency of up, count.
-    Bins with fewer than `min_count` samples are left out: such a point is noise."""
+    """Per equal-width forecast bin: mean forecast, observed frequency, count. Bins
+    with fewer than `min_count` samples are left out: such a point is noise."""
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
     edges = np.linspace(0.0, 1.0, bins + 1)
@@ -78,39 +80,54 @@ def reliability_bins(
     return out
 
 
-def reliability_diagram(path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Path:
-    """Forecast vs observed frequency per bin, one line per model; the diagonal is ideal."""
-    fig, ax = plt.subplots(figsize=(6, 6))
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
-    for name, (y, p) in curves.items():
-        points = reliability_bins(y, p)
-        ax.plot(
-            [b["forecast"] for b in points], [b["observed"] for b in points], marker="o", label=name
-        )
-    ax.set(
-        xlabel="forecast probability of up",
-        ylabel="observed frequency of up",
-        title="Reliability (out of sample)",
-        xlim=(0, 1),
-        ylim=(0, 1),
-    )
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+def r_by_decile(p: np.ndarray, r: np.ndarray, deciles: int = 10) -> list[dict[str, float]]:
+    """Mean R of the trades in each decile of the forecast (lowest first): a model that
+    knows something shows R rising with its confidence."""
+    p = np.asarray(p, dtype=float)
+    r = np.asarray(r, dtype=float)
+    if len(p) < deciles:
+        return []
+    # Ranks, not value cut points: ties (a constant forecast) still make equal groups.
+    groups = np.array_split(np.argsort(p, kind="mergesort"), deciles)
+    return [
+        {
+            "decile": k + 1,
+            "forecast": float(p[g].mean()),
+            "mean_r": float(r[g].mean()),
+            "hit_rate": float((r[g] > 0).mean()),
+            "n": len(g),
+        }
+        for k, g in enumerate(groups)
+    ]
+
+
+def trade_summary(r: np.ndarray) -> dict[str, Any]:
+    """Count, mean R, share in profit and total R of a set of trades."""
+    r = np.asarray(r, dtype=float)
+    if r.size == 0:
+        return {"trades": 0, "mean_r": None, "hit_rate": None, "total_r": 0.0}
+    return {
+        "trades": int(r.size),
+        "mean_r": float(r.mean()),
+        "hit_rate": float((r > 0).mean()),
+        "total_r": float(r.sum()),
+    }
+
+
+def grouped_trades(
+    r: np.ndarray, selected: np.ndarray, groups: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    """Per group (year, symbol): the selected trades beside all trades of the plan."""
+    frame = pd.DataFrame({"group": np.asarray(groups).astype(str), "r": r, "chosen": selected})
+    out = {}
+    for key, part in frame.groupby("group", sort=True):
+        values = part["r"].to_numpy()
+        out[str(key)] = {
+            "selected": trade_summary(values[part["chosen"].to_numpy()]),
+            "all": trade_summary(values),
+        }
+    return out
 
 
 def top_features(importance: Mapping[str, float], top: int = 20) -> list[tuple[str, float]]:
     return sorted(importance.items(), key=lambda kv: kv[1], reverse=True)[:top]
-
-
-def feature_importance_plot(path: Path, importance: Mapping[str, float], top: int = 20) -> Path:
-    items = top_features(importance, top)
-    fig, ax = plt.subplots(figsize=(7, 6))
-    ax.barh([k for k, _ in reversed(items)], [v for _, v in reversed(items)])
-    ax.set(xlabel="LightGBM gain", title="Feature importance")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path

@@ -279,7 +279,7 @@ class OrderManager:
                 orders.update(
                     row,
                     status=OrderStatus.SUBMITTED,
-                    error=UNKNOWN_OUTCOME,
+                    error=row.error or UNKNOWN_OUTCOME,
                     submitted_at=now,
                     now=now,
                 )
@@ -328,7 +328,9 @@ class OrderManager:
                 # Not resent. The first request may still arrive late; the row stays
                 # open (outcome unknown), so tracking and reconciliation keep looking
                 # it up by client order id and a kill cancels it if it appears.
-                orders.update(row, error=f"{UNKNOWN_OUTCOME}; not resent ({blocked})")
+                orders.update(
+                    row, error=f"{UNKNOWN_OUTCOME}; not resent ({blocked})", now=self._clock.now()
+                )
                 log.warning("resend blocked", extra={"client_order_id": row.client_order_id})
                 return None
             try:

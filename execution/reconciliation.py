@@ -24,7 +24,7 @@ from execution.broker import BrokerError
 from execution.order_manager import OrderManager
 from execution.protection import ProtectiveStops
 from storage import book, orders
-from storage.orders import OrderRow
+from storage.orders import PROTECT, OrderRow
 
 
 @dataclass
@@ -81,7 +81,11 @@ class Reconciler:
             manager.blocked_reason = ""
             report.ok = True
             for row in unsent:
-                if now - row.created_at > self._max_intent_age:
+                if row.purpose == PROTECT:
+                    # A stop placed or moved when the process stopped: what the position
+                    # needs now is planned again below, from the book and the broker.
+                    manager.fills.cancelled(row, "superseded after a restart")
+                elif now - row.created_at > self._max_intent_age:
                     manager.fail(row, "not sent before a restart and now too old to send")
                 elif row.signal_id is not None:
                     report.awaiting_recheck.append(row)

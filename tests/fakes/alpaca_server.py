@@ -4,15 +4,23 @@ base-URL settings (DESIGN §10).
 Market data: `GET /v2/stocks/bars` (multi-symbol, paginated with `next_page_token`),
 `GET /v2/stocks/trades/latest`. Bars come from frames the test gives (`set_bars`).
 
-Trading: account, orders (create, get, by client order id, list, cancel one or all),
-positions (list, close one or all), clock and calendar. Market orders fill at once at
-the symbol's price (`set_price`, else the last bar's close) unless `fill_orders` is
-False; client order ids are unique (HTTP 422 on reuse, as Alpaca does).
+Trading: account (today's schema: no pattern-day-trader fields since 2026-07-06; a
+`multiplier`, 1 for a cash account), orders (create, get, by client order id, list,
+replace, cancel one or all), positions (list, close one or all), clock and calendar.
+Market orders fill at once at the symbol's price (`set_price`, else the last bar's
+close) unless `fill_orders` is False (then `fill_order` fills them later, in parts if
+asked). Stop and limit orders rest and fill when `set_price` reaches them. Alpaca's
+rules the agent must live with: client order ids are unique (HTTP 422 on reuse); stop
+and limit prices from $1 are whole cents (HTTP 422 otherwise); shares held by an open
+sell order (a protective stop) cannot be sold again (HTTP 403, code 40310000,
+"insufficient qty available"); a replace creates a new order and marks the old one
+"replaced". Every change of working stop orders is logged (`stop_history`).
 
 Faults are queued and consumed by matching requests: an HTTP status (429, 500, 503,
 504, 401, 422), `slow` (answer after a delay longer than the client's timeout),
-`drop` (close the connection without answering), `malformed` (invalid JSON).
-Every request is recorded.
+`drop` (act, then close the connection without answering), `lost` (wait `delay`, then
+close the connection without acting: a request lost in the network), `malformed`
+(invalid JSON). Every request is recorded.
 """
 
 from __future__ import annotations
@@ -70,6 +78,12 @@ class FakeAlpacaState:
     fill_orders: bool = True
     latency: float = 0.0
     """Seconds every order submission takes (spreads a burst out in time)."""
+    multiplier: str = "2"
+    """"1" is a cash account (no margin)."""
+    fill_on_cancel: bool = False
+    """A cancel of a market order that arrives too late: it fills instead (HTTP 422)."""
+    stop_history: list[dict[str, int]] = field(default_factory=list)
+    """After every change, the number of working sell stops per symbol."""
 
 
 def _daily_stamp(ts: pd.Timestamp) -> str:
@@ -100,6 +114,7 @@ class FakeAlpacaServer(LoopbackServer):
         self.param_routes: dict[tuple[str, str], Callable[[Request, str], tuple[int, Any]]] = {
             ("GET", "/v2/orders/"): self._get_order,
             ("DELETE", "/v2/orders/"): self._cancel_order,
+            ("PATCH", "/v2/orders/"): self._replace_order,
             ("DELETE", "/v2/positions/"): self._close_position,
         }
         super().__init__()
@@ -123,8 +138,30 @@ class FakeAlpacaServer(LoopbackServer):
         ]
 
     def set_price(self, symbol: str, price: float) -> None:
+        """A new trade price: resting stop and limit orders it reaches fill at it."""
         with self.state.lock:
             self.state.prices[symbol] = price
+            for order in list(self.state.orders.values()):
+                if order["symbol"] == symbol and self._is_working(order) and self._reached(order):
+                    self._fill(order)
+            self._log_stops()
+
+    def fill_order(self, client_order_id: str, qty: float | None = None) -> None:
+        """Fill a working order now (all of it, or `qty` more shares)."""
+        with self.state.lock:
+            order = next(
+                o for o in self.state.orders.values() if o["client_order_id"] == client_order_id
+            )
+            self._fill(order, qty)
+            self._log_stops()
+
+    def working_stops(self, symbol: str) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return [
+                dict(o)
+                for o in self.state.orders.values()
+                if o["symbol"] == symbol and o["type"] == "stop" and self._is_working(o)
+            ]
 
     def orders(self) -> list[dict[str, Any]]:
         with self.state.lock:
@@ -177,13 +214,49 @@ class FakeAlpacaServer(LoopbackServer):
             "cash": str(cash),
             "equity": str(cash + value),
             "buying_power": str(cash),
-            "pattern_day_trader": False,
-            "daytrade_count": 0,
+            "non_marginable_buying_power": str(cash),
+            "multiplier": self.state.multiplier,
         }
 
-    def _fill(self, order: dict[str, Any]) -> None:
+    @staticmethod
+    def _is_working(order: dict[str, Any]) -> bool:
+        return order["status"] in ("new", "accepted", "partially_filled", "pending_new")
+
+    def _reached(self, order: dict[str, Any]) -> bool:
         price = self._price(order["symbol"])
-        qty = float(order["qty"])
+        if price is None:
+            return False
+        if order["type"] == "stop":
+            stop = float(order["stop_price"])
+            return price <= stop if order["side"] == "sell" else price >= stop
+        if order["type"] == "limit":
+            limit = float(order["limit_price"])
+            return price >= limit if order["side"] == "sell" else price <= limit
+        return False
+
+    def _log_stops(self) -> None:
+        counts: dict[str, int] = {}
+        for order in self.state.orders.values():
+            if order["type"] == "stop" and order["side"] == "sell" and self._is_working(order):
+                counts[order["symbol"]] = counts.get(order["symbol"], 0) + 1
+        for symbol in self.state.positions:
+            counts.setdefault(symbol, 0)
+        self.state.stop_history.append(counts)
+
+    def _held_by_sells(self, symbol: str, except_id: str | None = None) -> float:
+        return sum(
+            float(o["qty"]) - float(o["filled_qty"])
+            for o in self.state.orders.values()
+            if o["symbol"] == symbol
+            and o["side"] == "sell"
+            and self._is_working(o)
+            and o["id"] != except_id
+        )
+
+    def _fill(self, order: dict[str, Any], qty: float | None = None) -> None:
+        price = self._price(order["symbol"])
+        remaining = float(order["qty"]) - float(order["filled_qty"])
+        qty = remaining if qty is None else min(qty, remaining)
         sign = 1 if order["side"] == "buy" else -1
         position = self.state.positions.get(order["symbol"], {"qty": 0.0, "avg": price})
         new_qty = position["qty"] + sign * qty
@@ -195,10 +268,13 @@ class FakeAlpacaServer(LoopbackServer):
         else:
             self.state.positions[order["symbol"]] = position
         self.state.cash -= sign * qty * price
+        before = float(order["filled_qty"])
+        average = float(order["filled_avg_price"] or 0.0)
+        filled = before + qty
         order.update(
-            status="filled",
-            filled_qty=str(qty),
-            filled_avg_price=str(price),
+            status="filled" if filled >= float(order["qty"]) - 1e-9 else "partially_filled",
+            filled_qty=str(filled),
+            filled_avg_price=str((average * before + price * qty) / filled),
             filled_at=self._now(),
             updated_at=self._now(),
         )
@@ -216,32 +292,75 @@ class FakeAlpacaServer(LoopbackServer):
             if price is None:
                 return 422, {"code": 40010001, "message": f'asset "{symbol}" not found'}
             qty = float(body["qty"])
-            if body["side"] == "buy" and qty * price > self.state.cash:
-                return 403, {"code": 40310000, "message": "insufficient buying power"}
-            order_id = str(uuid.UUID(int=len(self.state.orders) + 1))  # alpaca-py wants UUIDs
-            order = {
-                "id": order_id,
-                "client_order_id": client_id,
-                "symbol": symbol,
-                "side": body["side"],
-                "qty": str(qty),
-                "type": body.get("type", "market"),
-                "order_type": body.get("type", "market"),
-                "time_in_force": body.get("time_in_force", "day"),
-                "limit_price": body.get("limit_price"),
-                "stop_price": body.get("stop_price"),
-                "status": "new",
-                "filled_qty": "0",
-                "filled_avg_price": None,
-                "created_at": self._now(),
-                "submitted_at": self._now(),
-                "updated_at": self._now(),
-                "asset_class": "us_equity",
-            }
-            self.state.orders[order_id] = order
-            if self.state.fill_orders and order["type"] == "market" and self.state.market_open:
+            refusal = self._refusal(body, symbol, qty, price)
+            if refusal is not None:
+                return refusal
+            order = self._new_order(body, client_id, symbol, qty)
+            fills_now = (
+                self.state.fill_orders and self.state.market_open
+                if order["type"] == "market"
+                else self._reached(order)
+            )
+            if fills_now:
                 self._fill(order)
+            self._log_stops()
             return 200, dict(order)
+
+    def _refusal(
+        self,
+        body: dict[str, Any],
+        symbol: str,
+        qty: float,
+        price: float,
+        replacing: str | None = None,
+    ) -> tuple[int, Any] | None:
+        """Alpaca's refusals: buying power, held shares, sub-penny prices."""
+        for key in ("stop_price", "limit_price"):
+            value = body.get(key)
+            if value is not None and float(value) >= 1 and round(float(value), 2) != float(value):
+                return 422, {
+                    "code": 42210000,
+                    "message": f"invalid {key} {value}. sub-penny increment does not fulfill "
+                    "minimum pricing criteria",
+                }
+        if body["side"] == "buy" and qty * price > self.state.cash:
+            return 403, {"code": 40310000, "message": "insufficient buying power"}
+        if body["side"] == "sell":
+            held = self.state.positions.get(symbol, {}).get("qty", 0.0)
+            available = held - self._held_by_sells(symbol, except_id=replacing)
+            if qty > available + 1e-9:
+                return 403, {
+                    "code": 40310000,
+                    "message": f"insufficient qty available for order (requested: {qty:g}, "
+                    f"available: {max(available, 0):g})",
+                }
+        return None
+
+    def _new_order(
+        self, body: dict[str, Any], client_id: str, symbol: str, qty: float
+    ) -> dict[str, Any]:
+        order_id = str(uuid.UUID(int=len(self.state.orders) + 1))  # alpaca-py wants UUIDs
+        order = {
+            "id": order_id,
+            "client_order_id": client_id,
+            "symbol": symbol,
+            "side": body["side"],
+            "qty": str(qty),
+            "type": body.get("type", "market"),
+            "order_type": body.get("type", "market"),
+            "time_in_force": body.get("time_in_force", "day"),
+            "limit_price": body.get("limit_price"),
+            "stop_price": body.get("stop_price"),
+            "status": "new",
+            "filled_qty": "0",
+            "filled_avg_price": None,
+            "created_at": self._now(),
+            "submitted_at": self._now(),
+            "updated_at": self._now(),
+            "asset_class": "us_equity",
+        }
+        self.state.orders[order_id] = order
+        return order
 
     def _list_orders(self, request: Request) -> tuple[int, Any]:
         status = request.query.get("status", "open")
@@ -278,18 +397,56 @@ class FakeAlpacaServer(LoopbackServer):
             order = self.state.orders.get(order_id)
             if order is None:
                 return 404, {"code": 40410000, "message": "order not found"}
-            if order["status"] in ("filled", "canceled"):
+            if self.state.fill_on_cancel and order["type"] == "market" and self._is_working(order):
+                self._fill(order)  # the cancel came too late
+            if not self._is_working(order):
                 return 422, {"code": 42210000, "message": f"order is already {order['status']}"}
             order.update(status="canceled", updated_at=self._now())
+            self._log_stops()
         return 204, None
+
+    def _replace_order(self, request: Request, order_id: str) -> tuple[int, Any]:
+        body = request.body or {}
+        with self.state.lock:
+            old = self.state.orders.get(order_id)
+            if old is None:
+                return 404, {"code": 40410000, "message": "order not found"}
+            if not self._is_working(old):
+                return 422, {"code": 42210000, "message": f"order is already {old['status']}"}
+            client_id = body.get("client_order_id") or f"auto-{len(self.state.orders)}"
+            if any(o["client_order_id"] == client_id for o in self.state.orders.values()):
+                return 422, {"code": 40010001, "message": "client_order_id must be unique"}
+            merged = {
+                "symbol": old["symbol"],
+                "side": old["side"],
+                "type": old["type"],
+                "time_in_force": body.get("time_in_force") or old["time_in_force"],
+                "qty": body.get("qty") or old["qty"],
+                "stop_price": body.get("stop_price") or old["stop_price"],
+                "limit_price": body.get("limit_price") or old["limit_price"],
+            }
+            qty = float(merged["qty"])
+            price = self._price(old["symbol"]) or 0.0
+            refusal = self._refusal(merged, old["symbol"], qty, price, replacing=order_id)
+            if refusal is not None:
+                return refusal
+            new = self._new_order(merged, client_id, old["symbol"], qty)
+            new["replaces"] = order_id
+            # One step: the old order is replaced as the new one appears.
+            old.update(status="replaced", replaced_by=new["id"], updated_at=self._now())
+            if self._reached(new):
+                self._fill(new)
+            self._log_stops()
+            return 200, dict(new)
 
     def _cancel_all(self, request: Request) -> tuple[int, Any]:
         results = []
         with self.state.lock:
             for order in self.state.orders.values():
-                if order["status"] in ("new", "accepted", "partially_filled"):
+                if self._is_working(order):
                     order.update(status="canceled", updated_at=self._now())
                     results.append({"id": order["id"], "status": 200})
+            self._log_stops()
         return 207, results
 
     def _positions(self, request: Request) -> tuple[int, Any]:
@@ -386,19 +543,26 @@ class FakeAlpacaServer(LoopbackServer):
 
     def _latest_trades(self, request: Request) -> tuple[int, Any]:
         trades = {}
-        for symbol in request.query.get("symbols", "").split(","):
-            frame = self.state.bars.get(symbol)
-            if frame is None or frame.empty:
-                continue
-            trades[symbol] = {
-                "t": _daily_stamp(frame.index[-1]),
-                "p": float(frame["close"].iloc[-1]),
-                "s": 100,
-                "x": "V",
-                "i": 1,
-                "c": ["@"],
-                "z": "C",
-            }
+        with self.state.lock:
+            for symbol in request.query.get("symbols", "").split(","):
+                price = self._price(symbol)
+                if price is None:
+                    continue
+                frame = self.state.bars.get(symbol)
+                stamp = (
+                    _daily_stamp(frame.index[-1])
+                    if frame is not None and len(frame)
+                    else self._now()
+                )
+                trades[symbol] = {
+                    "t": stamp,
+                    "p": price,
+                    "s": 100,
+                    "x": "V",
+                    "i": 1,
+                    "c": ["@"],
+                    "z": "C",
+                }
         return 200, {"trades": trades}
 
     # -- HTTP plumbing -------------------------------------------------------------
@@ -431,6 +595,11 @@ class FakeAlpacaServer(LoopbackServer):
                 parsed = urlparse(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw_body = self.rfile.read(length) if length else b""
+                if len(raw_body) < length:
+                    # The client died mid-request: a real server never acts on half a
+                    # request (it would otherwise be a PATCH or POST with no body).
+                    self.close_connection = True
+                    return
                 request = Request(
                     method=method,
                     path=parsed.path,
@@ -450,6 +619,10 @@ class FakeAlpacaServer(LoopbackServer):
                     answer = route(request) if route is not None else (404, {})
                     time.sleep(fault.delay)
                     self.send_json(*answer)
+                    return
+                if fault is not None and fault.kind == "lost":
+                    time.sleep(fault.delay)  # in the network; it never arrives
+                    self.drop_connection()
                     return
                 if fault is not None and fault.kind == "drop":
                     if route is not None:

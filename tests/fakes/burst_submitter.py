@@ -1,5 +1,6 @@
-"""Run as a subprocess by the crash test: submits a burst of order intents to the fake
-Alpaca server through the real order manager, until the test kills it.
+"""Run as a subprocess by the crash test: submits a burst of planned entries (each an
+approved signal with its stop) to the fake Alpaca server through the real order desk —
+every fill places or resizes the protective stop — until the test kills it.
 
 Usage: python -m tests.fakes.burst_submitter DB_PATH BASE_URL COUNT
 """
@@ -7,14 +8,16 @@ Usage: python -m tests.fakes.burst_submitter DB_PATH BASE_URL COUNT
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.base.clock import LiveClock
-from core.base.types import OrderSide
+from core.base.types import OrderSide, OrderStatus, SignalType, TradingMode, TradingSignal
 from execution.alpaca_broker import AlpacaBroker
 from execution.desk import open_desk
 from execution.order_manager import OrderIntent, client_order_id_for
 from storage.database import open_database
+from storage.signals import save_signal
 
 
 def main() -> None:
@@ -27,12 +30,30 @@ def main() -> None:
     manager = desk.orders
     print("ready", flush=True)
     for i in range(count):
+        signal_id = f"burst{i}"
+        now = datetime.now(UTC)
+        save_signal(
+            TradingSignal(
+                id=signal_id,
+                symbol="PLTR",
+                signal_type=SignalType.BUY,
+                confidence=0.7,
+                price=25.0,
+                quantity=1,
+                stop_price=23.0,
+                mode=TradingMode.MANUAL,
+                status=OrderStatus.APPROVED,
+                created_at=now,
+                expires_at=now + timedelta(minutes=15),
+            )
+        )
         manager.submit(
             OrderIntent(
-                client_order_id=client_order_id_for(f"burst{i}"),
+                client_order_id=client_order_id_for(signal_id),
                 symbol="PLTR",
                 side=OrderSide.BUY,
                 quantity=1,
+                signal_id=signal_id,
             )
         )
     print("done", flush=True)

@@ -21,10 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from ml.dataset import utc_nanoseconds
 from ml.ensemble import Ensemble
-from ml.features import FEATURE_NAMES, WARMUP_BARS
+from ml.features import FEATURE_NAMES, WARMUP_BARS, feature_names
 
 MANIFEST = "manifest.json"
+CONTEXT_KEY = "~context"
+"""The context (SPY) bars' name in the data fingerprint: never a ticker."""
 CURRENT = "current"
 _LIBRARIES = ("numpy", "pandas", "scikit-learn", "lightgbm", "TA-Lib", "tensorflow-cpu", "keras")
 
@@ -52,7 +55,7 @@ def data_fingerprint(bars: Mapping[str, pd.DataFrame]) -> str:
     for symbol in sorted(bars):
         digest.update(symbol.encode())
         frame = bars[symbol]
-        digest.update(frame.index.asi8.tobytes())
+        digest.update(utc_nanoseconds(frame.index, symbol).asi8.tobytes())
         digest.update(frame.to_numpy(dtype="float64").tobytes())
     return digest.hexdigest()
 
@@ -73,28 +76,51 @@ def build_manifest(
     ensemble: Ensemble,
     bars: Mapping[str, pd.DataFrame],
     lookback: int,
-    horizon: int,
     metrics: Mapping[str, Any],
+    context: pd.DataFrame | None = None,
     folds: list[dict[str, Any]],
     reliability: Mapping[str, Any] | None = None,
     importance: Mapping[str, float] | None = None,
+    grade: Mapping[str, Any] | None = None,
+    member_grades: Mapping[str, Any] | None = None,
+    plan: Mapping[str, Any] | None = None,
+    evaluation: Mapping[str, Any] | None = None,
+    trades: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The run's record. `grade` is the ensemble's (`ml.grading.Grade.to_dict()`):
+    {"proven": bool, "summary": str, "criteria": {"a": {name, value, threshold, passed,
+    explanation, detail?}, …}}; a run without one is not proven."""
     starts = [f.index[0] for f in bars.values() if len(f)]
     ends = [f.index[-1] for f in bars.values() if len(f)]
+    outlook, selection = ensemble.outlook, ensemble.selection
     return {
         "run_id": run_id,
         "created_at": datetime.now(UTC).isoformat(),
         "symbols": sorted(bars),
         "models": ensemble.names,
-        "feature_names": list(FEATURE_NAMES),
+        "target": ensemble.target,
+        "feature_names": list(ensemble.feature_names),
+        "market_context": ensemble.needs_context,
         "warmup_bars": WARMUP_BARS,
         "lookback": lookback,
-        "horizon": horizon,
+        "horizon": ensemble.horizon,
+        "plan": dict(plan) if plan else None,
+        "typical": outlook.to_dict() if outlook else None,
+        "selection": (
+            {**selection.to_dict(), "threshold": selection.threshold} if selection else None
+        ),
+        "grade": dict(grade) if grade else {"proven": False, "summary": "not graded"},
+        "member_grades": dict(member_grades or {}),
+        "evaluation": dict(evaluation) if evaluation else None,
+        "oos_trades": dict(trades or {}),
         "training_window": {
             "start": min(starts).date().isoformat() if starts else None,
             "end": max(ends).date().isoformat() if ends else None,
         },
-        "data_fingerprint": data_fingerprint(bars),
+        # The market context is data the run learnt from too.
+        "data_fingerprint": data_fingerprint(
+            {**bars, **({CONTEXT_KEY: context} if context is not None else {})}
+        ),
         "weights": ensemble.weights,
         "holdout_log_loss": ensemble.holdout_losses,
         "oos_metrics": dict(metrics),
@@ -142,10 +168,14 @@ def read_manifest(models_dir: Path, run_id: str) -> dict[str, Any]:
 
 
 def check_schema(manifest: Mapping[str, Any]) -> None:
+    """The run's features must be this code's own features, with or without the
+    market context ones, in this code's order."""
     names = list(manifest.get("feature_names", []))
-    if names != list(FEATURE_NAMES):
-        missing = sorted(set(FEATURE_NAMES) - set(names))
-        extra = sorted(set(names) - set(FEATURE_NAMES))
+    known = [list(feature_names(context=c)) for c in (False, True)]
+    if names not in known:
+        expected = known[1] if len(names) > len(FEATURE_NAMES) else known[0]
+        missing = sorted(set(expected) - set(names))
+        extra = sorted(set(names) - set(expected))
         detail = f"missing {missing}, unexpected {extra}" if missing or extra else "order differs"
         raise RegistryError(
             f"model run {manifest.get('run_id')} was trained on a different feature schema "
@@ -174,3 +204,9 @@ def list_runs(models_dir: Path) -> list[ModelRun]:
         except RegistryError:
             continue
     return runs
+
+
+def is_proven(manifest: Mapping[str, Any]) -> bool:
+    """Whether the run earned autonomy (its grade says proven); False when ungraded."""
+    grade = manifest.get("grade") or {}
+    return bool(grade.get("proven", False))

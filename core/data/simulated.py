@@ -10,9 +10,12 @@ Each symbol's daily returns are
 - drift_t is the `predictability` knob: regime-dependent momentum. A hidden two-state
   regime (persistent: it stays with probability 0.97 a day) switches momentum on and
   off; while on, drift_t = predictability × σ_t × tanh(z_t), where z_t is the sum of
-  the last ten momentum-free returns in units of σ√10 — past returns only, so it is
-  learnable but never a peek at the future. `predictability=0` removes it: a pure
-  random walk (a martingale), on which an honest model can do no better than chance.
+  the last twenty momentum-free returns in units of σ√20 — past returns only, so it is
+  learnable but never a peek at the future. Twenty sessions is as long as the trade
+  plan holds a position (its time exit), so a trend outlasts the entry decision and
+  the plan's outcome carries structure a model can find. `predictability=0` removes
+  it: a pure random walk (a martingale), on which an honest model can do no better
+  than chance.
 
 Opens gap by part of the day's move, highs and lows spread around open and close by the
 day's volatility, and volume rises with the size of the move. Sessions are real XNYS
@@ -50,7 +53,7 @@ _GARCH_ALPHA = 0.08
 _GARCH_BETA = 0.90
 _MARKET_VOL = 0.010
 _REGIME_STAY = 0.97
-_MOMENTUM_WINDOW = 10
+_MOMENTUM_WINDOW = 20
 _T_DOF = 5.0
 
 

@@ -70,33 +70,54 @@ def password_matches(given: str, expected: str) -> bool:
     )
 
 
+ACCOUNT = "owner"
+"""The one account the page has (its actor is `web:owner`)."""
+
+
 @dataclass
 class LoginThrottle:
-    """At most `max_failures` wrong passwords per client in `window` seconds."""
+    """Wrong passwords are counted per client address and per account: at most
+    `max_failures` from one address and `account_failures` from anywhere in `window`
+    seconds, after which the login waits. Counting per account means that rotating
+    addresses (many machines, or forged proxy headers) gains a guesser nothing; the cost
+    is that a guesser can make the owner wait out the window too."""
 
     max_failures: int = 5
+    account_failures: int = 10
     window: float = 300.0
     now: Callable[[], float] = time.monotonic
     _failures: dict[str, list[float]] = field(default_factory=dict)
 
-    def _recent(self, client: str) -> list[float]:
+    def _recent(self, key: str) -> list[float]:
         cutoff = self.now() - self.window
-        kept = [t for t in self._failures.get(client, []) if t > cutoff]
-        self._failures[client] = kept
+        kept = [t for t in self._failures.get(key, []) if t > cutoff]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)  # addresses that stopped trying are forgotten
         return kept
 
-    def wait_seconds(self, client: str) -> float:
-        """0 when the client may try; otherwise seconds until it may."""
-        recent = self._recent(client)
-        if len(recent) < self.max_failures:
+    def _wait(self, key: str, limit: int) -> float:
+        recent = self._recent(key)
+        if len(recent) < limit:
             return 0.0
-        return max(0.0, recent[0] + self.window - self.now())
+        return max(0.0, recent[-limit] + self.window - self.now())
 
-    def failed(self, client: str) -> None:
-        self._recent(client).append(self.now())
+    def wait_seconds(self, client: str, account: str = ACCOUNT) -> float:
+        """0 when the client may try; otherwise seconds until it may."""
+        return max(
+            self._wait(f"client:{client}", self.max_failures),
+            self._wait(f"account:{account}", self.account_failures),
+        )
 
-    def succeeded(self, client: str) -> None:
-        self._failures.pop(client, None)
+    def failed(self, client: str, account: str = ACCOUNT) -> None:
+        at = self.now()
+        for key in (f"client:{client}", f"account:{account}"):
+            self._failures[key] = [*self._recent(key), at]
+
+    def succeeded(self, client: str, account: str = ACCOUNT) -> None:
+        self._failures.pop(f"client:{client}", None)
+        self._failures.pop(f"account:{account}", None)
 
 
 def safe_redirect(target: str | None) -> str:
@@ -112,7 +133,25 @@ def safe_redirect(target: str | None) -> str:
 
 
 def client_origin(request: object) -> str:
-    """`web:<address>` of the browser, for the audit log's "from where"."""
+    """`web:<address>` of the browser, for the audit log's "from where" and the login
+    throttle. It is the connection's peer: `X-Forwarded-For` is believed only from the
+    proxies listed in WEBUI_TRUSTED_PROXIES (`trusted_proxies`; uvicorn applies it)."""
     client = getattr(request, "client", None)
     host = getattr(client, "host", None) or "unknown"
     return f"web:{host}"
+
+
+def trusted_proxies(setting: str | None) -> list[str]:
+    """WEBUI_TRUSTED_PROXIES as a list (addresses or networks); empty trusts no one."""
+    return [part.strip() for part in (setting or "").split(",") if part.strip()]
+
+
+def proxy_header_options(setting: str | None) -> dict[str, object]:
+    """uvicorn's options for forwarded headers. uvicorn believes `X-Forwarded-For` from
+    127.0.0.1 unless told otherwise, so anyone who can reach the page through a local
+    port could choose the address the throttle and the audit see: without a trusted
+    proxy the headers are not read at all."""
+    proxies = trusted_proxies(setting)
+    if not proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": []}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}

@@ -1,6 +1,10 @@
 """Wires the pages, the login guard and the live snapshot into NiceGUI, and serves them.
 NiceGUI owns the event loop when the page is on (DESIGN §2): the caller's start and stop
-work runs in `app.on_startup` / `app.on_shutdown`."""
+work runs in `app.on_startup` / `app.on_shutdown`.
+
+`GET /healthz` is the one open endpoint besides the login page: for a container's health
+check, it answers `ok heartbeat_age_s=N` (200) while the shared snapshot refreshes, and
+`starting` or `stale heartbeat_age_s=N` (503) otherwise — nothing else."""
 
 from __future__ import annotations
 
@@ -10,15 +14,17 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse
 from nicegui import app, background_tasks, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from core.base.settings import EnvSettings
 from webui.pages import audit, backtest, dashboard, login, models, settings, signals, trades
+from webui.security import proxy_header_options
 from webui.state import WebState
 
-PUBLIC_PATHS = frozenset({"/login"})
+HEALTH_PATH = "/healthz"
+PUBLIC_PATHS = frozenset({"/login", HEALTH_PATH})
 PAGES = (login, dashboard, signals, trades, models, backtest, settings, audit)
 
 
@@ -44,6 +50,14 @@ def register(state: WebState) -> None:
     """Declare every route and the guard; call once, before `ui.run`."""
     for page in PAGES:
         page.register(state)
+
+    @app.get(HEALTH_PATH, include_in_schema=False)
+    async def health() -> PlainTextResponse:
+        status, text = state.health()
+        return PlainTextResponse(
+            text + "\n", status_code=status, headers={"Cache-Control": "no-store"}
+        )
+
     app.add_middleware(LoginRequired)
     app.on_startup(lambda: background_tasks.create(state.follow(), name="web snapshot"))
 
@@ -65,7 +79,7 @@ def serve(
     previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with contextlib.suppress(_Stopped):
-            _run(state, env.webui_host, env.webui_port)
+            _run(state, env)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -79,10 +93,10 @@ def _stopped(signum: int, frame: object) -> None:
     raise _Stopped
 
 
-def _run(state: WebState, host: str, port: int) -> None:
+def _run(state: WebState, env: EnvSettings) -> None:
     ui.run(
-        host=host,
-        port=port,
+        host=env.webui_host,
+        port=env.webui_port,
         title="stockbot",
         favicon="📈",
         reload=False,
@@ -90,6 +104,9 @@ def _run(state: WebState, host: str, port: int) -> None:
         storage_secret=state.credentials.storage_secret,
         show_welcome_message=False,
         uvicorn_logging_level="warning",
+        # Passed on to uvicorn: the client address is the socket's peer unless the peer
+        # is a proxy listed in WEBUI_TRUSTED_PROXIES.
+        **proxy_header_options(env.webui_trusted_proxies),
     )
 
 

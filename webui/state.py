@@ -8,20 +8,23 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.agent.engine import Engine, PerformanceSeries, PositionView, StatusReport
 from core.base.events import DailySummary
 from core.base.types import TradingSignal
-from webui.security import LoginThrottle, WebCredentials
+from webui.security import ACCOUNT, LoginThrottle, WebCredentials
 
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0
+HEARTBEAT_STALE_SECONDS = 120.0
+"""`/healthz` answers 503 when the snapshot has not refreshed for longer than this."""
 SERIES_SECONDS = 15.0
 """The performance series changes once a session; refreshed after a daily summary."""
-OWNER = "owner"
-"""One owner per agent: the web actor is `web:owner`."""
+OWNER = ACCOUNT
+"""One owner per agent: the web actor is `web:owner`, and the login throttle's account."""
 
 
 @dataclass
@@ -43,6 +46,9 @@ class WebState:
         self.starting = "the agent is starting"
         self.throttle = LoginThrottle()
         self.snapshot = Snapshot()
+        self.clock: Callable[[], float] = time.monotonic
+        self.heartbeat: float | None = None
+        """`clock()` of the last refresh that got every answer from the Engine."""
         self._series_at = 0.0
         self._wake = asyncio.Event()
 
@@ -73,10 +79,22 @@ class WebState:
                 snap.series = await engine.performance_series()
                 self._series_at = time.monotonic()
             snap.error = None
+            self.heartbeat = self.clock()
         except Exception as error:  # a view shows the last good data and says why
             log.warning("web snapshot refresh failed", extra={"error": str(error)})
             snap.error = str(error)
         snap.version += 1
+
+    def health(self) -> tuple[int, str]:
+        """(HTTP status, text) for `/healthz`: the heartbeat's age and nothing else.
+        503 while the agent is not attached (the demo trains its model first) or has not
+        refreshed yet, and when the last good refresh is over 2 minutes old."""
+        if self.engine is None or self.heartbeat is None:
+            return 503, "starting"
+        age = max(0, int(self.clock() - self.heartbeat))
+        if age > HEARTBEAT_STALE_SECONDS:
+            return 503, f"stale heartbeat_age_s={age}"
+        return 200, f"ok heartbeat_age_s={age}"
 
     async def follow(self) -> None:
         """Run for the life of the page: refresh on events and on a timer."""

@@ -1,4 +1,7 @@
-"""The login page: one password, constant-time check, throttled, local redirects only."""
+"""The login page: one password, constant-time check, throttled per address and for the
+account, local redirects only. The address is the connection's peer (see
+`security.client_origin`), so a forged `X-Forwarded-For` changes neither the throttle
+nor the audit's origin."""
 
 from __future__ import annotations
 
@@ -22,17 +25,17 @@ def register(state: WebState) -> None:
         ui.page_title("stockbot · log in")
 
         async def attempt() -> None:
-            wait = state.throttle.wait_seconds(origin)
+            wait = state.throttle.wait_seconds(origin, OWNER)
             if wait > 0:
                 message.text = f"Too many wrong passwords. Try again in {math.ceil(wait)} s."
                 return
             if password_matches(password.value or "", state.credentials.password):
-                state.throttle.succeeded(origin)
+                state.throttle.succeeded(origin, OWNER)
                 app.storage.user.update(authenticated=True, user=OWNER)
                 await _audit(state, "web.login", origin)
                 ui.navigate.to(target)
                 return
-            state.throttle.failed(origin)
+            state.throttle.failed(origin, OWNER)
             password.value = ""
             message.text = "Wrong password."
             await _audit(state, "web.login_refused", origin)

@@ -1,12 +1,20 @@
-"""Opening, migrating and closing the one SQLite database (DESIGN §8)."""
+"""Opening, migrating and closing the one SQLite database (DESIGN §8).
+
+Opening checks the file first (`storage.integrity`, read-only): a damaged database is
+refused before anything writes to it. Every way the file or its folder can be unusable
+(missing folder that cannot be made, read-only, not a database) becomes a
+`StorageError` whose one-line message names the file.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from peewee import DatabaseProxy, SqliteDatabase
+from peewee import DatabaseProxy, PeeweeException, SqliteDatabase
 
 from storage.errors import StorageError
+from storage.integrity import require_sound
 from storage.migrations import migrate
 
 __all__ = ["StorageError", "close_database", "connect", "database_proxy", "open_database"]
@@ -24,21 +32,38 @@ PRAGMAS = {
 
 def connect(path: Path) -> SqliteDatabase:
     """A peewee database for `path` with the project's pragmas; creates the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            f"cannot create the database folder {path.parent}: {error.strerror or error}"
+        ) from error
     # timeout mirrors busy_timeout for the Python driver's own lock wait.
     return SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=5)
 
 
-def open_database(path: Path, *, migrate_schema: bool = True) -> SqliteDatabase:
-    """Open `path`, bind the models to it and bring the schema up to date."""
+def open_database(
+    path: Path, *, migrate_schema: bool = True, check_integrity: bool = True
+) -> SqliteDatabase:
+    """Check `path` (read-only), open it, bind the models to it and bring the schema up
+    to date."""
+    if check_integrity:
+        require_sound(path)
     db = connect(path)
     try:
         db.connect(reuse_if_open=True)
-    except Exception as error:
+    except (PeeweeException, sqlite3.Error, OSError) as error:
         raise StorageError(f"cannot open database {path}: {error}") from error
     database_proxy.initialize(db)
     if migrate_schema:
-        migrate(db)
+        try:
+            migrate(db)
+        except (PeeweeException, sqlite3.Error) as error:
+            db.close()
+            raise StorageError(
+                f"cannot bring database {path} up to date: {error}; is the file (and its "
+                "folder) writable by this user?"
+            ) from error
     return db
 
 

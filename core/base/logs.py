@@ -3,6 +3,9 @@
 Core base module. Lines are `key=value` (or JSON, one object per line). Redaction
 runs on the finished line, exception text included, so a secret is removed wherever
 it would appear: a message, an argument, a URL logged by a library, a traceback.
+
+The console shows stockbot's own records; other libraries' records (TensorFlow, absl,
+yfinance, Python warnings) go to the log file only, unless they are errors.
 """
 
 from __future__ import annotations
@@ -30,6 +33,16 @@ _SECRET_PATTERNS = (
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
 )
+
+
+OWN_LOGGERS = ("core", "ml", "risk", "execution", "storage", "bot", "webui", "stockbot")
+"""Top-level logger names of stockbot's own packages."""
+QUIET_LOGGERS = ("py.warnings", "absl", "tensorflow", "keras", "yfinance", "h5py")
+"""Libraries whose records never reach the console, whatever their level."""
+
+
+class LogSetupError(RuntimeError):
+    """The log file cannot be written (a folder that cannot be made, no permission)."""
 
 
 class Redactor:
@@ -98,6 +111,40 @@ class JsonFormatter(logging.Formatter):
         return self._redact(json.dumps(fields, default=str))
 
 
+class ConsoleFilter(logging.Filter):
+    """stockbot's records at the configured level; other libraries' errors only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        top = record.name.split(".", 1)[0]
+        if top in OWN_LOGGERS:
+            return True
+        if top in QUIET_LOGGERS or record.name in QUIET_LOGGERS:
+            return False
+        return record.levelno >= logging.ERROR
+
+
+_current = Redactor()
+
+
+def redact(text: str) -> str:
+    """`text` with the configured secrets replaced (for lines printed outside logging)."""
+    return _current(text)
+
+
+def _file_handler(logs_dir: Path) -> logging.Handler:
+    path = logs_dir / "stockbot.log"
+    try:
+        logs_dir.mkdir(parents=True, exist_ok=True)
+        return logging.handlers.RotatingFileHandler(
+            path, maxBytes=10_000_000, backupCount=5, encoding="utf-8"
+        )
+    except OSError as error:
+        raise LogSetupError(
+            f"cannot write the log file {path}: {error.strerror or error}; make {logs_dir} "
+            "writable for this user or set STOCKBOT_HOME to a folder that is"
+        ) from error
+
+
 def configure_logging(
     *,
     logs_dir: Path | None,
@@ -106,8 +153,11 @@ def configure_logging(
     secrets: Iterable[str] = (),
     console: bool = True,
 ) -> Redactor:
-    """Install console and rotating-file handlers on the root logger (idempotent)."""
+    """Install console and rotating-file handlers on the root logger (idempotent).
+    Raises `LogSetupError` when the log file cannot be written."""
+    global _current
     redactor = Redactor(secrets)
+    file_handler = _file_handler(logs_dir) if logs_dir is not None else None
     formatter: logging.Formatter = (
         JsonFormatter(redactor) if fmt == "json" else KeyValueFormatter(redactor)
     )
@@ -118,14 +168,11 @@ def configure_logging(
             handler.close()
     handlers: list[logging.Handler] = []
     if console:
-        handlers.append(logging.StreamHandler())
-    if logs_dir is not None:
-        logs_dir.mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                logs_dir / "stockbot.log", maxBytes=10_000_000, backupCount=5, encoding="utf-8"
-            )
-        )
+        stream = logging.StreamHandler()
+        stream.addFilter(ConsoleFilter())
+        handlers.append(stream)
+    if file_handler is not None:
+        handlers.append(file_handler)
     for handler in handlers:
         handler.setFormatter(formatter)
         handler._stockbot = True  # type: ignore[attr-defined]
@@ -133,4 +180,5 @@ def configure_logging(
     root.setLevel(level)
     # httpx logs every request URL at INFO; Telegram URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    _current = redactor
     return redactor

@@ -16,10 +16,14 @@ what is allowed.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import ipaddress
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, get_args
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -52,18 +56,43 @@ class SettingsError(ValueError):
         self.fields: dict[str, str] = dict(fields or {})
 
 
-def describe_validation_error(error: ValidationError, source: str, prefix: str = "") -> str:
-    """One line per problem: `source: key = value: what is allowed`."""
+def describe_validation_error(
+    error: ValidationError, source: str, prefix: str = "", *, for_loading: bool = False
+) -> str:
+    """One line per problem: `source: key = value: what is allowed`.
+
+    `for_loading` (a file or the environment being read): a problem that only follows
+    from another one (a list "too short" because its one item was refused) is left out,
+    and a symbol's pattern is said in words."""
+    items = error.errors()
+    if for_loading:
+        items = _without_consequences(items)
     lines = []
-    for item in error.errors():
+    for item in items:
         key = prefix + ".".join(str(part) for part in item["loc"]) if item["loc"] else prefix
         key = key.rstrip(".") or "(settings)"
         value = item.get("input")
         shown = "(missing)" if item["type"] == "missing" else repr(value)
         if isinstance(value, Mapping):
             shown = "{…}"
-        lines.append(f"{source}: {key} = {shown}: {item['msg']}")
+        message = item["msg"]
+        if for_loading and (item.get("ctx") or {}).get("pattern") == SYMBOL_PATTERN:
+            message = f"not a ticker ({SYMBOL_RULE})"
+        lines.append(f"{source}: {key} = {shown}: {message}")
     return "\n".join(lines)
+
+
+SYMBOL_RULE = "1 to 10 capital letters, digits or '.', starting with a letter"
+
+
+def _without_consequences(items: list[Any]) -> list[Any]:
+    """Drop a problem at a key when a key inside it has its own problem."""
+    locations = [tuple(item["loc"]) for item in items]
+    return [
+        item
+        for item, loc in zip(items, locations, strict=True)
+        if not any(len(other) > len(loc) and other[: len(loc)] == loc for other in locations)
+    ]
 
 
 class SettingsModel(BaseModel):
@@ -275,18 +304,38 @@ def load_trading_config(path: Path | None) -> TradingConfig:
         return TradingConfig()
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise SettingsError(f"{path}: {_not_utf8(error)}") from error
     except OSError as error:
-        raise SettingsError(f"{path}: cannot read the configuration file: {error}") from error
+        raise SettingsError(
+            f"{path}: cannot read the configuration file: {error.strerror or error}"
+        ) from error
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
-        raise SettingsError(f"{path}: not valid YAML: {error}") from error
+        raise SettingsError(f"{path}: not valid YAML{_yaml_problem(error)}") from error
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: the top level must be a mapping of keys to values")
     try:
         return TradingConfig.model_validate(data)
     except ValidationError as error:
-        raise SettingsError(describe_validation_error(error, str(path))) from error
+        raise SettingsError(
+            describe_validation_error(error, str(path), for_loading=True)
+        ) from error
+
+
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    byte = error.object[error.start : error.start + 1].hex()
+    line = error.object[: error.start].count(b"\n") + 1
+    return f"not UTF-8 text (byte 0x{byte} on line {line}); save it as UTF-8"
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """Where and what, in one line (PyYAML's own message spans several)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{where}: {problem}" if problem else where
 
 
 # ---------------------------------------------------------------------------
@@ -366,6 +415,22 @@ class EnvSettings(BaseSettings):
             return (value,)
         return value
 
+    @field_validator("alpaca_base_url", "alpaca_data_url", "telegram_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "not a URL: give http:// or https:// and a host, e.g. https://host:8443"
+            )
+        return value
+
     @property
     def alpaca_keys_set(self) -> bool:
         return self.alpaca_credentials() is not None
@@ -411,14 +476,57 @@ def load_env_settings(env_file: Path | str | None = ".env") -> EnvSettings:
         return EnvSettings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as error:
         raise SettingsError(describe_env_error(error)) from error
+    except UnicodeDecodeError as error:
+        raise SettingsError(f"{env_file}: {_not_utf8(error)}") from error
+    except OSError as error:
+        raise SettingsError(f"{env_file}: cannot read it: {error.strerror or error}") from error
 
 
 def describe_env_error(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         name = str(item["loc"][0]).upper() if item["loc"] else "(environment)"
-        lines.append(f"environment: {name} = {item.get('input')!r}: {item['msg']}")
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"environment: {name} = {item.get('input')!r}: {message}")
     return "\n".join(lines)
+
+
+ENV_PREFIXES = ("STOCKBOT_", "ALPACA_", "TELEGRAM_", "WEBUI_")
+"""Variables with these prefixes look like stockbot's: an unknown one is most likely a
+misspelling, and is warned about."""
+NOT_SETTINGS = frozenset({"STOCKBOT_SCREENSHOTS"})
+"""Variables with a stockbot prefix read by something else (the browser test)."""
+
+
+def unknown_env_keys(
+    env_file: Path | str | None = ".env", environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """One warning per variable in `env_file` or the environment that looks like a
+    stockbot setting but is not one, naming the closest known variable."""
+    from dotenv import dotenv_values
+
+    known = env_var_names()
+    sources: list[tuple[str, list[str]]] = []
+    if env_file is not None and Path(env_file).is_file():
+        # A file that cannot be read is reported by loading it, not here.
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            sources.append((str(env_file), list(dotenv_values(env_file, encoding="utf-8"))))
+    sources.append(("environment", list(os.environ if environ is None else environ)))
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for source, names in sources:
+        for name in names:
+            key = name.upper()
+            if not key.startswith(ENV_PREFIXES) or key in known or key in NOT_SETTINGS:
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            family = [k for k in known if k.startswith(key.split("_", 1)[0] + "_")]
+            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(family)}"
+            warnings.append(f"{source}: {name} is not a stockbot setting, ignored; {hint}")
+    return warnings
 
 
 class Settings(SettingsModel):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core.base.logs import configure_logging
+from core.base.logs import ConsoleFilter, LogSetupError, configure_logging, redact
 
 TOKEN = "123456789:AAHk3j4h5k6j7h8k9j0h1k2j3h4k5j6h7k8"
 
@@ -82,3 +82,40 @@ def test_json_format(tmp_path: Path) -> None:
         configure_logging(logs_dir=None, console=False)
     assert record["msg"] == "value ***"
     assert record["symbol"] == "SPY"
+
+
+def test_an_unwritable_logs_folder_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "logs").write_text("a file where the folder should be", encoding="utf-8")
+    with pytest.raises(LogSetupError) as caught:
+        configure_logging(logs_dir=tmp_path / "logs", console=False)
+    assert str(caught.value).startswith(f"cannot write the log file {tmp_path}/logs/stockbot.log: ")
+    assert "set STOCKBOT_HOME" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("logger", "level", "shown"),
+    [
+        ("core.agent.session", logging.INFO, True),
+        ("stockbot.cli", logging.INFO, True),
+        ("py.warnings", logging.WARNING, False),
+        ("absl", logging.WARNING, False),
+        ("tensorflow", logging.ERROR, False),
+        ("yfinance", logging.ERROR, False),
+        ("apscheduler.scheduler", logging.INFO, False),
+        ("uvicorn.error", logging.ERROR, True),
+    ],
+)
+def test_the_console_shows_stockbot_and_other_libraries_errors_only(
+    logger: str, level: int, shown: bool
+) -> None:
+    record = logging.LogRecord(logger, level, __file__, 1, "message", None, None)
+    assert ConsoleFilter().filter(record) is shown
+
+
+def test_every_record_still_reaches_the_file(log_file: Path) -> None:
+    logging.getLogger("py.warnings").warning("FutureWarning: inplace is deprecated")
+    assert "FutureWarning: inplace is deprecated" in read(log_file)
+
+
+def test_redact_uses_the_configured_secrets(log_file: Path) -> None:
+    assert redact("key pk-live-SECRETKEYID") == "key ***"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from core.base.settings import (
     TradingConfig,
     apply_overrides,
     load_settings,
+    unknown_env_keys,
 )
 from core.base.types import TradingMode
 from storage.overrides import load_overrides, save_overrides
@@ -101,7 +103,7 @@ def test_db_overrides_merge_over_yaml(database: object) -> None:
         ),
         (
             "runtime:\n  symbols: [pltr]\n",
-            "runtime.symbols.0 = 'pltr': String should match pattern",
+            "runtime.symbols.0 = 'pltr': not a ticker (1 to 10 capital letters",
         ),
         ("initial_capital: -5\n", "initial_capital = -5: Input should be greater than 0"),
         ("stops:\n  method: magic\n", "stops.method = 'magic': Input should be 'atr' or 'percent'"),
@@ -123,6 +125,88 @@ def test_invalid_yaml_values_name_key_value_and_rule(
         load_settings(env_file=None)
     assert expected in str(caught.value)
     assert str(config) in str(caught.value)
+
+
+def test_a_refused_symbol_is_one_problem_not_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list is not also "too short" because its only item was refused."""
+    config = write_yaml(tmp_path / "c.yaml", "runtime:\n  symbols: [pl-tr]\n")
+    monkeypatch.setenv("STOCKBOT_CONFIG", str(config))
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    assert str(caught.value) == (
+        f"{config}: runtime.symbols.0 = 'pl-tr': not a ticker "
+        "(1 to 10 capital letters, digits or '.', starting with a letter)"
+    )
+
+
+def test_malformed_yaml_is_one_line_with_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_yaml(tmp_path / "c.yaml", "runtime:\n  symbols: [PLTR\n  mode: x\n")
+    monkeypatch.setenv("STOCKBOT_CONFIG", str(config))
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    assert str(caught.value) == (
+        f"{config}: not valid YAML at line 3, column 7: expected ',' or ']', but got ':'"
+    )
+
+
+def test_a_config_file_that_is_not_utf8_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_bytes(b"runtime:\n  mode: caf\xe9\n")
+    monkeypatch.setenv("STOCKBOT_CONFIG", str(config))
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    assert str(caught.value) == f"{config}: not UTF-8 text (byte 0xe9 on line 2); save it as UTF-8"
+
+
+def test_an_env_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    env_file = tmp_path / "bad.env"
+    env_file.write_bytes(b"WEBUI_PASSWORD=caf\xe9\n")
+    with pytest.raises(SettingsError, match=r"bad.env: not UTF-8 text \(byte 0xe9"):
+        load_settings(env_file=env_file)
+
+
+@pytest.mark.parametrize("name", ["ALPACA_BASE_URL", "ALPACA_DATA_URL", "TELEGRAM_BASE_URL"])
+@pytest.mark.parametrize("value", ["not a url", "paper-api.alpaca.markets", "ftp://x", "http://"])
+def test_endpoint_overrides_must_be_urls(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None)
+    assert str(caught.value) == (
+        f"environment: {name} = {value!r}: not a URL: give http:// or https:// and a host, "
+        "e.g. https://host:8443"
+    )
+
+
+def test_a_real_endpoint_override_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALPACA_BASE_URL", "http://127.0.0.1:8443/")
+    assert load_settings(env_file=None).env.alpaca_base_url == "http://127.0.0.1:8443/"
+
+
+def test_misspelled_keys_are_named_with_the_closest_one(tmp_path: Path) -> None:
+    env_file = tmp_path / "my.env"
+    env_file.write_text("STOCKBOT_HOEM=/data\nWEBUI_PASWORD=x\nOTHER_THING=1\n", encoding="utf-8")
+    warnings = unknown_env_keys(env_file, environ={"TELEGRAM_TOKEN": "1", "PATH": "/bin"})
+    assert warnings == [
+        f"{env_file}: STOCKBOT_HOEM is not a stockbot setting, ignored; "
+        "did you mean STOCKBOT_HOME?",
+        f"{env_file}: WEBUI_PASWORD is not a stockbot setting, ignored; "
+        "did you mean WEBUI_PASSWORD?",
+        "environment: TELEGRAM_TOKEN is not a stockbot setting, ignored; "
+        "did you mean TELEGRAM_BOT_TOKEN?",
+    ]
+
+
+def test_known_keys_and_the_browser_tests_variable_are_not_warned_about() -> None:
+    environ = {"STOCKBOT_HOME": "x", "webui_port": "1", "STOCKBOT_SCREENSHOTS": "docs/images"}
+    assert unknown_env_keys(None, environ=environ) == []
 
 
 def test_missing_config_file_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,11 +313,8 @@ def test_env_example_lists_every_variable() -> None:
     from core.base.settings import env_var_names
 
     example = (Path(__file__).resolve().parents[3] / ".env.example").read_text(encoding="utf-8")
-    listed = {
-        line.split("=", 1)[0]
-        for line in example.splitlines()
-        if "=" in line and not line.startswith("#")
-    }
+    # A variable may be listed commented out (`# STOCKBOT_HOME=./var`), with its note.
+    listed = set(re.findall(r"^(?:# )?([A-Z][A-Z_]+)=", example, flags=re.M))
     assert listed == set(env_var_names())
 
 

@@ -1,4 +1,6 @@
-"""`stockbot doctor`: checks a set-up before it trades, without touching the network."""
+"""`stockbot doctor`: checks a set-up before it trades, without touching the network
+and without changing anything: the home is not created, the database is read
+(its integrity checked read-only) and locked for a moment, never written."""
 
 from __future__ import annotations
 
@@ -9,10 +11,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from core.base.settings import Settings, SettingsError, apply_overrides, load_settings
-from core.data.selection import check_provider_with_broker
+from core.base.settings import (
+    Settings,
+    SettingsError,
+    apply_overrides,
+    load_settings,
+    unknown_env_keys,
+)
 from storage.database import close_database, open_database
-from storage.errors import DATABASE_ERRORS
+from storage.errors import DATABASE_ERRORS, StorageError
+from storage.integrity import damaged_message, quick_check
 from storage.migrations import LATEST_VERSION, current_version
 from storage.overrides import load_overrides
 
@@ -42,15 +50,67 @@ def _fail(name: str, detail: str) -> Check:
     return Check(name, CheckStatus.FAIL, detail)
 
 
+def _blocking_file(path: Path) -> Path | None:
+    """The first part of `path` that exists but is not a folder."""
+    for part in reversed((path.absolute(), *path.absolute().parents)):
+        if part.exists() and not part.is_dir():
+            return part
+    return None
+
+
+def _nearest_existing_parent(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def check_home(settings: Settings) -> Check:
+    """STOCKBOT_HOME and its logs folder: a folder this user can write, or one it can
+    create. Nothing is created here."""
+    name = "home"
+    home = settings.home
+    blocker = _blocking_file(home)
+    if blocker is not None:
+        return _fail(name, f"{home} cannot be a folder: {blocker} is a file; set STOCKBOT_HOME")
+    if not home.exists():
+        parent = _nearest_existing_parent(home)
+        if _writable(parent):
+            return _ok(name, f"{home} will be created at first start")
+        return _fail(name, f"{home} cannot be created: {parent} is not writable; set STOCKBOT_HOME")
+    if not _writable(home):
+        return _fail(name, f"{home} is not writable by this user; fix it or set STOCKBOT_HOME")
+    return _ok(name, f"{home} writable")
+
+
+def check_logs(settings: Settings) -> Check:
+    name = "log file"
+    logs = settings.logs_dir
+    path = logs / "stockbot.log"
+    if not logs.exists():
+        return _ok(name, f"{path} will be created at first start")
+    if not logs.is_dir():
+        return _fail(name, f"{logs} is a file, not a folder: the log file cannot be written")
+    if not _writable(logs) or (path.exists() and not os.access(path, os.W_OK)):
+        return _fail(name, f"{path} cannot be written by this user")
+    return _ok(name, f"{path} writable")
+
+
 def check_database(settings: Settings) -> Check:
     name = "database"
     path = settings.database_path
-    home = settings.home
     if not path.exists():
-        probe = home if home.exists() else _nearest_existing_parent(home)
-        if os.access(probe, os.W_OK):
-            return _ok(name, f"{path} will be created at first start")
-        return _fail(name, f"{probe} is not writable; set STOCKBOT_HOME to a writable folder")
+        return _ok(name, f"{path} will be created at first start")
+    try:
+        problem = quick_check(path)
+    except StorageError as error:
+        return _fail(name, str(error))
+    if problem is not None:
+        return _fail(name, damaged_message(path, problem).replace("\n", "; "))
     try:
         connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=5)
         try:
@@ -67,9 +127,10 @@ def check_database(settings: Settings) -> Check:
     if version < LATEST_VERSION:
         return _warn(
             name,
-            f"schema {version} < {LATEST_VERSION}; upgraded at start or by `stockbot db migrate`",
+            f"integrity ok; schema {version} < {LATEST_VERSION}; upgraded at start or by "
+            "`stockbot db migrate`",
         )
-    return _ok(name, f"{path} writable, schema {version} is current")
+    return _ok(name, f"{path} writable, integrity ok, schema {version} is current")
 
 
 def _schema_version(connection: sqlite3.Connection) -> int:
@@ -81,20 +142,16 @@ def _schema_version(connection: sqlite3.Connection) -> int:
     return int(connection.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
 
 
-def _nearest_existing_parent(path: Path) -> Path:
-    path = path.absolute()
-    while not path.exists():
-        path = path.parent
-    return path
-
-
 def check_overrides(settings: Settings) -> Check:
     """Stored runtime overrides must still be valid for this version's rules."""
     name = "runtime settings"
     stored: dict = {}
     if settings.database_path.exists():
         try:
-            database = open_database(settings.database_path, migrate_schema=False)
+            # check_database has just checked its integrity.
+            database = open_database(
+                settings.database_path, migrate_schema=False, check_integrity=False
+            )
             if current_version(database) >= 1:
                 stored = load_overrides()
         except DATABASE_ERRORS as error:
@@ -123,10 +180,15 @@ def check_data_provider(settings: Settings) -> Check:
             return _fail(name, "csv chosen but STOCKBOT_DATA_DIR is not set")
         if not env.stockbot_data_dir.is_dir():
             return _fail(name, f"csv chosen but {env.stockbot_data_dir} is not a folder")
-    try:
-        check_provider_with_broker(provider, settings.trading.broker.kind)
-    except SettingsError as error:
-        return _fail(name, str(error))
+    if provider == "sim":
+        # The rule is about the simulated market only; importing it loads every data
+        # provider (alpaca-py, pandas: a second or more), so only when it can apply.
+        from core.data.selection import check_provider_with_broker
+
+        try:
+            check_provider_with_broker(provider, settings.trading.broker.kind)
+        except SettingsError as error:
+            return _fail(name, str(error))
     if provider == "auto":
         if env.alpaca_keys_set:
             return _ok(name, "auto → alpaca (API keys are set)")
@@ -177,13 +239,20 @@ def check_webui(settings: Settings) -> Check:
 
 
 SETTINGS_CHECKS: tuple[Callable[[Settings], Check], ...] = (
-    check_database,
-    check_overrides,
     check_data_provider,
     check_broker,
     check_telegram,
     check_webui,
 )
+"""The checks that read only the settings."""
+
+
+def check_settings(settings: Settings, env_file: Path | str | None) -> Check:
+    source = settings.env.config_path() or "built-in defaults"
+    unknown = unknown_env_keys(env_file)
+    if unknown:
+        return _warn("settings", f"valid (trading config: {source}); " + "; ".join(unknown))
+    return _ok("settings", f"valid (trading config: {source})")
 
 
 def run_checks(env_file: Path | str | None = ".env") -> list[Check]:
@@ -191,8 +260,18 @@ def run_checks(env_file: Path | str | None = ".env") -> list[Check]:
         settings = load_settings(env_file)
     except SettingsError as error:
         return [_fail("settings", str(error).replace("\n", "; "))]
-    source = settings.env.config_path() or "built-in defaults"
-    checks = [_ok("settings", f"valid (trading config: {source})")]
+    home = check_home(settings)
+    database = check_database(settings)
+    if not settings.database_path.exists() and home.status is CheckStatus.FAIL:
+        database = _fail("database", f"{settings.database_path} cannot be created (see home)")
+    checks = [check_settings(settings, env_file), home]
+    if home.status is not CheckStatus.FAIL:
+        checks.append(check_logs(settings))
+    checks.append(database)
+    if database.status is CheckStatus.FAIL:
+        checks.append(_warn("runtime settings", "not checked: the database cannot be used"))
+    else:
+        checks.append(check_overrides(settings))
     checks.extend(check(settings) for check in SETTINGS_CHECKS)
     return checks
 

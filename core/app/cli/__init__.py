@@ -1,45 +1,25 @@
-"""The `stockbot` command: a group of subcommands, each in its own module.
+"""The `stockbot` command: sub-commands declared in `commands` (standard library only),
+each handled by a function in its own module, imported when that command runs.
 
-A subcommand module exposes `register(subparsers)`, which adds its parser and sets
-`handler` to a function taking the parsed arguments and returning the exit code.
+A handler takes the parsed arguments and returns the exit code (see `commands.EPILOG`);
+`boundary.run_command` turns what it raises into one line, or, for the unexpected, a
+traceback in the log file and one line saying where it is.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from core.app.cli import agent, backtest, data, db, doctor, ml
-
-SUBCOMMANDS = (agent, doctor, db, data, ml, backtest)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="stockbot",
-        description="A personal AI stock-trading agent you control from Telegram. "
-        "Paper trading by default; not financial advice.",
-    )
-    parser.add_argument(
-        "--env-file",
-        default=".env",
-        help="file of environment variables to read (default: .env in the current folder)",
-    )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in SUBCOMMANDS:
-        module.register(subparsers)
-    return parser
+from core.app.cli.boundary import run_command
+from core.app.cli.commands import build_parser
+from core.app.cli.quiet import quiet_third_parties
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    quiet_third_parties()  # before anything imports TensorFlow, yfinance or pandas
+    args = build_parser().parse_args(argv)
+    return run_command(args)
 
 
 if __name__ == "__main__":

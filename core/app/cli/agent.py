@@ -1,4 +1,8 @@
-"""`stockbot run`, `stockbot demo` and `stockbot cycle`: the agent itself."""
+"""`stockbot run`, `stockbot demo` and `stockbot cycle`: the agent itself.
+
+The web page, Telegram and the agent's parts are imported by the handler that uses
+them: `cycle` never loads NiceGUI.
+"""
 
 from __future__ import annotations
 
@@ -6,68 +10,11 @@ import argparse
 import asyncio
 import json
 import sys
-from pathlib import Path
 
-from core.app.cli.common import UsageError, parse_symbols, run_guarded
-from core.app.cli.runtime import (
-    AgentRuntime,
-    DemoUnderWeb,
-    demo_front_ends,
-    run_until_signalled,
-    web_state,
-)
-from core.app.composition import build_agent, setup_logging
+from core.app.cli.common import StateError, UsageError, parse_symbols, run_guarded, wrote
 from core.app.console import describe
-from core.app.demo import DEMO_SYMBOLS, DemoOptions, run_demo
-from core.base.clock import LiveClock
 from core.base.events import Event
 from core.base.settings import Settings
-from storage.database import close_database
-from webui.server import serve, shutdown
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    run = subparsers.add_parser("run", help="run the agent live (paper by default)")
-    _front_end_flags(run)
-    run.set_defaults(handler=handle_run)
-
-    demo = subparsers.add_parser(
-        "demo", help="the whole agent on a simulated market, replayed fast; no accounts"
-    )
-    demo.add_argument(
-        "--seconds-per-session",
-        type=float,
-        default=5.0,
-        help="real seconds per simulated session (default 5)",
-    )
-    demo.add_argument(
-        "--decision-seconds",
-        type=float,
-        default=3.0,
-        help="pause at each cycle for approvals (default 3)",
-    )
-    demo.add_argument(
-        "--symbols",
-        default=",".join(DEMO_SYMBOLS),
-        help=f"simulated symbols (default {','.join(DEMO_SYMBOLS)})",
-    )
-    demo.add_argument("--sessions", type=int, help="stop after N sessions (default: never)")
-    demo.add_argument("--lstm", action="store_true", help="add the LSTM to the quick model")
-    _front_end_flags(demo)
-    demo.set_defaults(handler=handle_demo)
-
-    cycle = subparsers.add_parser("cycle", help="run one trading cycle now, print, exit")
-    cycle.add_argument("--json", type=Path, help="also write the cycle's outcome as JSON")
-    cycle.set_defaults(handler=handle_cycle)
-
-
-def _front_end_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--no-webui", action="store_true", help="do not serve the web page (WEBUI_HOST:PORT)"
-    )
-    parser.add_argument(
-        "--no-telegram", action="store_true", help="do not start Telegram even with a token"
-    )
 
 
 def _print_event(event: Event) -> None:
@@ -77,6 +24,12 @@ def _print_event(event: Event) -> None:
 
 
 def handle_run(args: argparse.Namespace) -> int:
+    from core.app.cli.runtime import AgentRuntime, run_until_signalled, web_state
+    from core.app.composition import build_agent, setup_logging
+    from core.base.clock import LiveClock
+    from storage.database import close_database
+    from webui.server import serve
+
     def body(settings: Settings) -> int:
         state = None if args.no_webui else web_state(settings)  # may refuse: before all else
         setup_logging(settings)
@@ -102,6 +55,12 @@ def handle_run(args: argparse.Namespace) -> int:
 
 
 def handle_demo(args: argparse.Namespace) -> int:
+    from core.app.cli.runtime import DemoUnderWeb, demo_front_ends, web_state
+    from core.app.composition import setup_logging
+    from core.app.demo import DemoOptions, run_demo
+    from storage.database import close_database
+    from webui.server import serve, shutdown
+
     def body(settings: Settings) -> int:
         if args.seconds_per_session <= 0 or args.decision_seconds < 0:
             raise UsageError("--seconds-per-session must be > 0 and --decision-seconds ≥ 0")
@@ -137,11 +96,21 @@ def handle_demo(args: argparse.Namespace) -> int:
 
 
 def handle_cycle(args: argparse.Namespace) -> int:
+    from core.app.composition import build_agent, setup_logging
+    from core.base.clock import LiveClock
+    from storage.database import close_database
+
     def body(settings: Settings) -> int:
         setup_logging(settings, console=False)
         agent = build_agent(settings, clock=LiveClock())
-        agent.services.bus.add_listener(_print_event)
         try:
+            if agent.services.models.run_id is None:
+                symbols = ",".join(agent.services.runtime.get().symbols)
+                raise StateError(
+                    f"no trained model in {settings.models_dir}: run "
+                    f"`stockbot train --symbols {symbols}` first, then `stockbot cycle` again"
+                )
+            agent.services.bus.add_listener(_print_event)
             report = agent.session.start()
             if not report.ok:
                 print(f"reconciliation failed — orders blocked: {report.error}", file=sys.stderr)
@@ -164,6 +133,7 @@ def handle_cycle(args: argparse.Namespace) -> int:
                 ),
                 encoding="utf-8",
             )
+            wrote(args.json)
         return 0
 
     return run_guarded(args, body)

@@ -5,40 +5,33 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime, time
-from pathlib import Path
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from core.app.cli.common import (
-    add_data_arguments,
+    UsageError,
+    check_output,
     date_range,
     make_provider,
+    no_bars_line,
     parse_symbols,
     run_guarded,
+    wrote,
 )
-from core.base.calendar import get_calendar
-from core.base.clock import LiveClock
+from core.app.cli.progress import Progress
 from core.base.settings import Settings
-from core.data.cache import CachedProvider
-from core.data.validation import ValidationResult, validate_bars
-from storage.database import close_database, open_database
+
+if TYPE_CHECKING:
+    from core.data.validation import ValidationResult
 
 _FETCH_CHUNK = 10  # symbols per provider request: progress moves, requests stay few
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("data", help="market data: fetch into the cache, validate")
-    actions = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
-    fetch = actions.add_parser("fetch", help="download bars into the cache (only what is missing)")
-    add_data_arguments(fetch)
-    fetch.set_defaults(handler=handle_fetch)
-    check = actions.add_parser("check", help="validate bars; exit 1 on a blocking problem")
-    add_data_arguments(check)
-    check.add_argument("--json", type=Path, help="also write the report as JSON here")
-    check.set_defaults(handler=handle_check)
-
-
 def handle_fetch(args: argparse.Namespace) -> int:
+    from core.base.calendar import get_calendar
+    from core.base.clock import LiveClock
+    from core.data.cache import CachedProvider
+    from storage.database import close_database, open_database
+
     def body(settings: Settings) -> int:
         symbols = parse_symbols(args.symbols)
         start, end = date_range(args, settings)
@@ -54,17 +47,23 @@ def handle_fetch(args: argparse.Namespace) -> int:
                 ),
             )
             written = 0
-            with tqdm(total=len(symbols), unit="symbol", desc=f"fetch {provider.name}") as bar:
+            empty: list[str] = []
+            progress = Progress(f"fetch {provider.name}", unit="symbol", total=len(symbols))
+            with progress:
                 for i in range(0, len(symbols), _FETCH_CHUNK):
                     chunk = symbols[i : i + _FETCH_CHUNK]
                     written += cache.fill(chunk, start, end)
-                    bar.update(len(chunk))
+                    cached = cache.get_bars(chunk, start, end)
+                    empty += [symbol for symbol in chunk if cached[symbol].empty]
+                    progress.update(i + len(chunk), chunk[-1])
         finally:
             close_database()
         print(
             f"{written:,} bars written to the cache for {len(symbols)} symbol(s) "
             f"from {provider.name}, {start:%Y-%m-%d}..{end:%Y-%m-%d}"
         )
+        if empty:
+            raise UsageError("; ".join(no_bars_line(provider, s, start, end) for s in empty))
         return 0
 
     return run_guarded(args, body)
@@ -90,9 +89,13 @@ def _report(result: ValidationResult) -> dict:
 
 
 def handle_check(args: argparse.Namespace) -> int:
+    from core.base.calendar import get_calendar
+    from core.data.validation import validate_bars
+
     def body(settings: Settings) -> int:
         symbols = parse_symbols(args.symbols)
         start, end = date_range(args, settings)
+        check_output(args.json, "--json")
         provider = make_provider(args, settings)
         calendar = get_calendar()
         # Stale means: older than the last session closed by --end (or by now).
@@ -100,6 +103,9 @@ def handle_check(args: argparse.Namespace) -> int:
         bars = provider.get_bars(symbols, start, end)
         results = [validate_bars(s, bars[s], calendar=calendar, now=as_of) for s in symbols]
         for result in results:
+            if bars[result.symbol].empty:
+                print(no_bars_line(provider, result.symbol, start, end, "BLOCKING, "))
+                continue
             summary = _report(result)
             verdict = "BLOCKING" if result.blocking else "ok"
             print(
@@ -116,6 +122,7 @@ def handle_check(args: argparse.Namespace) -> int:
                 "symbols": {r.symbol: _report(r) for r in results},
             }
             args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+            wrote(args.json)
         return 1 if any(r.blocking for r in results) else 0
 
     return run_guarded(args, body)

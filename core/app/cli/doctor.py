@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from core.app.cli.common import env_file_of
 from core.app.doctor import Check, exit_code, run_checks
 
 _MARKS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "doctor", help="check settings, database, data, broker, Telegram and web UI"
-    )
-    parser.set_defaults(handler=handle)
 
 
 def format_table(checks: list[Check]) -> str:
@@ -24,6 +18,6 @@ def format_table(checks: list[Check]) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    checks = run_checks(args.env_file)
+    checks = run_checks(env_file_of(args))
     print(format_table(checks))
     return exit_code(checks)

@@ -12,6 +12,7 @@ from core.app.doctor import CheckStatus, run_checks
 from storage.database import close_database, open_database
 from storage.migrations import LATEST_VERSION
 from storage.overrides import save_overrides
+from tests.broken_states import damaged_database
 
 
 def statuses(env_file: str | None = None) -> dict[str, CheckStatus]:
@@ -42,7 +43,7 @@ def test_unsafe_web_bind_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     checks = {c.name: c for c in run_checks(None)}
     assert checks["web ui bind"].status is CheckStatus.FAIL
     assert "WEBUI_PASSWORD" in checks["web ui bind"].detail
-    assert main(["--env-file", "/nonexistent", "doctor"]) == 1
+    assert main(["doctor"]) == 1
 
 
 def test_non_loopback_with_password_only_warns(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,5 +112,44 @@ def test_db_migrate_and_backup_commands(
     assert "is current" in capsys.readouterr().out
     assert main(["db", "backup", str(tmp_path / "b.db")]) == 0
     assert (tmp_path / "b.db").stat().st_size > 0
-    assert main(["db", "backup", str(tmp_path / "b.db")]) == 1
+    assert main(["db", "backup", str(tmp_path / "b.db")]) == 2
     assert "exists" in capsys.readouterr().err
+
+
+def test_a_home_under_a_regular_file_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    monkeypatch.setenv("STOCKBOT_HOME", str(tmp_path / "afile" / "home"))
+    checks = {c.name: c for c in run_checks(None)}
+    assert checks["home"].status is CheckStatus.FAIL
+    assert checks["home"].detail == (
+        f"{tmp_path}/afile/home cannot be a folder: {tmp_path}/afile is a file; set STOCKBOT_HOME"
+    )
+    assert checks["database"].status is CheckStatus.FAIL
+    assert "will be created" not in checks["database"].detail
+
+
+def test_a_missing_home_is_not_created_by_the_doctor(isolated_env: Path) -> None:
+    checks = {c.name: c for c in run_checks(None)}
+    assert checks["home"].detail == f"{isolated_env} will be created at first start"
+    assert not isolated_env.exists()
+
+
+def test_a_damaged_database_fails_and_is_left_as_it_was(isolated_env: Path) -> None:
+    path = isolated_env / "stockbot.db"
+    damaged = damaged_database(path)
+    checks = {c.name: c for c in run_checks(None)}
+    assert checks["database"].status is CheckStatus.FAIL
+    assert checks["database"].detail.startswith(f"database {path} is damaged (PRAGMA quick_check")
+    assert "docs/operations.md" in checks["database"].detail
+    assert checks["runtime settings"].detail == "not checked: the database cannot be used"
+    assert path.read_bytes() == damaged
+
+
+def test_a_misspelled_key_is_a_warning_naming_the_right_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEBUI_PASWORD", "secret")
+    checks = {c.name: c for c in run_checks(None)}
+    assert checks["settings"].status is CheckStatus.WARN
+    assert "WEBUI_PASWORD is not a stockbot setting" in checks["settings"].detail
+    assert "did you mean WEBUI_PASSWORD?" in checks["settings"].detail

@@ -11,6 +11,7 @@ from storage import audit
 from storage.backup import backup_database
 from storage.database import StorageError, close_database, open_database
 from storage.integrity import quick_check
+from tests.broken_states import damage, filled_database
 
 
 def test_backup_while_writing_is_consistent(tmp_path: Path) -> None:
@@ -67,24 +68,6 @@ def test_backup_into_an_impossible_path_is_one_clear_error(tmp_path: Path) -> No
         backup_database(source, tmp_path / "file" / "b.db")
     with pytest.raises(StorageError, match="is a folder; give the backup a file name"):
         backup_database(source, tmp_path)
-
-
-def damage(path: Path) -> None:
-    """Overwrite the middle of a few pages, as a failing disk would; the header stays."""
-    data = bytearray(path.read_bytes())
-    for page in (2, 3, len(data) // 4096 // 2):
-        data[page * 4096 + 8 : page * 4096 + 200] = b"\xff" * 192
-    path.write_bytes(bytes(data))
-
-
-def filled_database(path: Path) -> None:
-    open_database(path)
-    try:
-        start = datetime(2024, 1, 1, tzinfo=UTC)
-        for i in range(2000):
-            audit.record("system", "tick", {"i": i, "pad": "x" * 100}, at=start)
-    finally:
-        close_database()
 
 
 def test_a_damaged_database_is_refused_and_left_byte_identical(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,60 @@ def test_fetch_fills_the_cache_from_alpaca(
     assert run(*args) == 0  # everything cached: no new request
     assert len(fake_alpaca.requests_to("/v2/stocks/bars")) == calls
     assert "0 bars written" in capsys.readouterr().out
+
+
+def test_an_unknown_symbol_is_named_not_zero_bars_of_none(data_dir: Path, capsys) -> None:
+    args = ["--provider", "csv", "--data-dir", str(data_dir), "--start", "2024-03-01"]
+    code = run("data", "check", *args, "--symbols", "GOOD,FOO", "--end", "2024-03-05")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.splitlines()[1] == (
+        f"FOO: BLOCKING, no bars from csv for 2024-03-01..2024-03-05 (there is no "
+        f"{data_dir}/FOO.csv) — is FOO a symbol csv knows?"
+    )
+    assert "None" not in out
+
+
+def test_fetching_an_unknown_symbol_is_a_mistake(data_dir: Path, capsys) -> None:
+    args = ["--provider", "csv", "--data-dir", str(data_dir), "--start", "2024-03-01"]
+    assert run("data", "fetch", *args, "--symbols", "FOO", "--end", "2024-03-05") == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "fetch csv: 1/1 symbols (100%), FOO",  # not a terminal: plain progress lines
+        f"error: FOO: no bars from csv for 2024-03-01..2024-03-05 (there is no "
+        f"{data_dir}/FOO.csv) — is FOO a symbol csv knows?",
+    ]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again when the block ends: refused
+
+
+def test_an_unreachable_yahoo_is_said_as_such(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    port = closed_port()
+    monkeypatch.setattr("core.app.cli.common.YAHOO_URL", f"http://127.0.0.1:{port}")
+    assert run("data", "check", "--provider", "yahoo", "--symbols", "AAPL") == 2
+    assert capsys.readouterr().err == (
+        f"error: cannot reach Yahoo Finance at 127.0.0.1:{port} (Connection refused): check "
+        "the network, or use --provider csv --data-dir DIR, or --provider sim\n"
+    )
+
+
+def test_every_file_written_is_told(data_dir: Path, tmp_path: Path, capsys) -> None:
+    report = tmp_path / "report.json"
+    args = ["--provider", "csv", "--data-dir", str(data_dir), "--symbols", "GOOD"]
+    assert run("data", "check", *args, "--end", "2024-03-05", "--json", str(report)) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {report}"
+
+
+def test_a_report_into_a_missing_folder_is_refused_before_the_work(
+    data_dir: Path, tmp_path: Path, capsys
+) -> None:
+    report = tmp_path / "nowhere" / "report.json"
+    args = ["--provider", "csv", "--data-dir", str(data_dir), "--symbols", "GOOD"]
+    assert run("data", "check", *args, "--json", str(report)) == 2
+    assert capsys.readouterr().err == (
+        f"error: --json {report}: the folder {tmp_path}/nowhere does not exist\n"
+    )

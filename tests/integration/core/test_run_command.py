@@ -6,12 +6,11 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 from core.app.cli import main
-from tests.subprocesses import STOCKBOT, child_env, free_port
+from tests.subprocesses import STOCKBOT, Output, child_env, free_port, wait_for_port
 
 
 def _start(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
@@ -26,23 +25,9 @@ def _start(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for_line(process: subprocess.Popen[str], text: str, seconds: float = 60) -> list[str]:
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        lines.append(line)
-        if text in line:
-            return lines
-    raise AssertionError(f"{text!r} never printed:\n{''.join(lines)}")
-
-
-def _stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> str:
+def _stop(process: subprocess.Popen[str], output: Output, sig: int = signal.SIGINT) -> str:
     process.send_signal(sig)
-    out, _ = process.communicate(timeout=30)
+    out = output.rest()
     assert process.returncode == 0, out
     assert "Traceback" not in out
     return out
@@ -51,28 +36,32 @@ def _stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> str:
 def test_run_serves_the_login_page_and_stops_in_order(tmp_path: Path) -> None:
     port = free_port()
     process = _start(tmp_path, "--no-telegram", WEBUI_PORT=str(port))
+    output = Output(process)
     try:
-        lines = _wait_for_line(process, "next cycle")
-        assert any("reconciled with paper: ok" in line for line in lines)
-        assert any(f"http://127.0.0.1:{port}" in line for line in lines)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/trades") as response:
+        output.wait_for("next cycle")
+        # The server accepting connections, not a line about it, says the page is up.
+        wait_for_port(port, alive=lambda: process.poll() is None)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/trades", timeout=30) as response:
             assert response.url.endswith("/login?redirect_to=%2Ftrades")
             assert response.status == 200
     finally:
-        out = _stop(process, signal.SIGTERM)  # as `docker stop` does
+        out = _stop(process, output, signal.SIGTERM)  # as `docker stop` does
+    assert "reconciled with paper: ok" in out
+    assert f"http://127.0.0.1:{port}" in out
     assert "stopping: scheduler first, then Telegram, then the database" in out
     # The generated password is kept for the owner, never printed.
     password = (tmp_path / "home" / "webui-password").read_text().strip()
-    assert password not in "".join(lines) + out
+    assert password not in out
 
 
 def test_run_without_the_web_page(tmp_path: Path) -> None:
     process = _start(tmp_path, "--no-webui", "--no-telegram")
+    output = Output(process)
     try:
-        lines = _wait_for_line(process, "next cycle")
-        assert not any("web page" in line for line in lines)
+        output.wait_for("next cycle")
+        assert "web page" not in output.text
     finally:
-        out = _stop(process)
+        out = _stop(process, output)
     assert "stopping: scheduler first" in out
 
 

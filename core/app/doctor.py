@@ -100,17 +100,23 @@ def check_logs(settings: Settings) -> Check:
     return _ok(name, f"{path} writable")
 
 
-def check_database(settings: Settings) -> Check:
+def check_database(settings: Settings, *, home_usable: bool = True) -> Check:
+    """Integrity (read-only), then a write lock taken and released, then the schema.
+    With an unusable home only the integrity is checked: the home's line says the rest."""
     name = "database"
     path = settings.database_path
     if not path.exists():
+        if not home_usable:
+            return _warn(name, f"{path} cannot be created until the home is fixed")
         return _ok(name, f"{path} will be created at first start")
     try:
         problem = quick_check(path)
     except StorageError as error:
         return _fail(name, str(error))
     if problem is not None:
-        return _fail(name, damaged_message(path, problem).replace("\n", "; "))
+        return _fail(name, damaged_message(path, problem))
+    if not home_usable:
+        return _warn(name, f"{path}: integrity ok; not writable until the home is fixed")
     try:
         connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=5)
         try:
@@ -261,15 +267,16 @@ def run_checks(env_file: Path | str | None = ".env") -> list[Check]:
     except SettingsError as error:
         return [_fail("settings", str(error).replace("\n", "; "))]
     home = check_home(settings)
-    database = check_database(settings)
-    if not settings.database_path.exists() and home.status is CheckStatus.FAIL:
-        database = _fail("database", f"{settings.database_path} cannot be created (see home)")
+    home_usable = home.status is not CheckStatus.FAIL
+    database = check_database(settings, home_usable=home_usable)
     checks = [check_settings(settings, env_file), home]
-    if home.status is not CheckStatus.FAIL:
+    if home_usable:
         checks.append(check_logs(settings))
     checks.append(database)
     if database.status is CheckStatus.FAIL:
         checks.append(_warn("runtime settings", "not checked: the database cannot be used"))
+    elif not home_usable:
+        checks.append(_warn("runtime settings", "not checked until the home is fixed"))
     else:
         checks.append(check_overrides(settings))
     checks.extend(check(settings) for check in SETTINGS_CHECKS)

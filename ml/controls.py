@@ -80,7 +80,7 @@ def positive_control(
     bars: Mapping[str, pd.DataFrame],
     *,
     context: pd.DataFrame | None = None,
-    context_features: bool = True,
+    context_features: bool = False,
     lookback: int = 60,
     models: Sequence[str] = CONTROL_MODELS,
     config: WalkForwardConfig = YEARLY,
@@ -139,7 +139,7 @@ def random_walk_control(
     end: datetime,
     *,
     target: Target,
-    context: bool = True,
+    context_features: bool = False,
     lookback: int = 60,
     models: Sequence[str] = CONTROL_MODELS,
     config: WalkForwardConfig = YEARLY,
@@ -154,7 +154,11 @@ def random_walk_control(
     bars = market.get_bars([*names, "SPY"], start, end)
     market_bars = bars.pop("SPY")
     samples = build_samples(
-        bars, lookback=lookback, target=target, context=market_bars if context else None
+        bars,
+        lookback=lookback,
+        target=target,
+        context=market_bars,
+        context_features=context_features,
     )
     auc, verdict, n = _auc_interval(samples, models, config, seed, on_fold)
     return ControlResult(

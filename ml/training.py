@@ -65,7 +65,7 @@ def train_run(
     lookback: int = 60,
     target: Target | None = None,
     context: pd.DataFrame | None = None,
-    context_features: bool = True,
+    context_features: bool = False,
     horizon: int | None = None,
     seed: int = 7,
     evaluation: WalkForwardConfig | None = YEARLY,
@@ -77,8 +77,9 @@ def train_run(
 
     `target` defaults to the plan with the default settings; pass
     `PlanTarget(PlanRules.from_config(settings.trading))` for the owner's plan.
-    `context`: SPY's bars over the same dates (market context features), or None;
-    `context_features` False keeps the models on the stock's own features.
+    `context`: SPY's bars over the same dates, or None; the models read its features
+    only with `context_features` (off by default: on the real histories they made the
+    selected trades worse, not better — README "Models, honestly").
     `horizon` is not used: the target sets it (kept so older callers still run)."""
     del horizon
     target = target or PlanTarget()

@@ -100,14 +100,14 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--context",
         default="SPY",
-        help="market context symbol for the context features and the trend filter "
-        "(default SPY; none: without)",
+        help="market context symbol: the trend filter's market half and, with "
+        "--context-features, features for the models (default SPY; none: without)",
     )
     parser.add_argument(
-        "--no-context-features",
+        "--context-features",
         action="store_true",
-        help="the models read the stock's own features only (the context still feeds the "
-        "trend filter)",
+        help="let the models read the market context features too (off by default: on "
+        "the real histories they did not help)",
     )
 
 
@@ -121,6 +121,11 @@ def _models(args: argparse.Namespace, settings: Settings) -> list[str]:
             f"--models: {unknown or names!r} not allowed; choose from {','.join(MODEL_NAMES)}"
         )
     return names
+
+
+def _context_features(args: argparse.Namespace) -> bool:
+    # Parsers that predate the flag (core.app.cli.commands) leave it out: off.
+    return bool(getattr(args, "context_features", False))
 
 
 def _target(args: argparse.Namespace, settings: Settings) -> Target:
@@ -320,7 +325,7 @@ def handle_train(args: argparse.Namespace) -> int:
                     lookback=ml.lookback,
                     target=target,
                     context=context,
-                    context_features=not getattr(args, "no_context_features", False),
+                    context_features=_context_features(args),
                 ),
                 evaluation,
             )
@@ -331,7 +336,7 @@ def handle_train(args: argparse.Namespace) -> int:
                 lookback=ml.lookback,
                 target=target,
                 context=context,
-                context_features=not getattr(args, "no_context_features", False),
+                context_features=_context_features(args),
                 seed=args.seed,
                 evaluation=evaluation,
                 on_progress=progress.status,
@@ -368,7 +373,7 @@ def _variant(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
         "target": args.target,
         "models": names,
         "context": args.context.upper(),
-        "context_features": not getattr(args, "no_context_features", False),
+        "context_features": _context_features(args),
         "folds": args.folds,
         "seed": args.seed,
     }
@@ -422,7 +427,7 @@ def _run_controls(
                 first,
                 last,
                 target=target,
-                context=context is not None and not getattr(args, "no_context_features", False),
+                context_features=context is not None and _context_features(args),
                 lookback=lookback,
                 config=config,
                 seed=args.seed,
@@ -463,7 +468,7 @@ def handle_evaluate(args: argparse.Namespace) -> int:
             lookback=lookback,
             target=target,
             context=context,
-            context_features=not getattr(args, "no_context_features", False),
+            context_features=_context_features(args),
         )
         with _progress("walk-forward", _fold_count(samples, config)) as progress:
             record = walk_forward_run(

@@ -34,7 +34,8 @@ def test_train_saves_a_graded_current_run(isolated_env: Path, capsys) -> None:
     assert ensemble.names == ["gbm", "momentum"]
     assert manifest["symbols"] == ["AAA", "BBB", "CCC"]
     assert manifest["target"] == "plan"
-    assert manifest["market_context"] is True  # SPY of the simulated market
+    # The models read their own features; SPY (simulated) feeds the trend filter only.
+    assert manifest["market_context"] is False
     assert manifest["oos_metrics"]["ensemble"]["n"] > 0
     assert set(manifest["grade"]["criteria"]) == {"a", "b", "c", "d", "e", "f"}
     assert isinstance(manifest["grade"]["proven"], bool)

@@ -125,6 +125,13 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+def _required_time(raw: dict[str, Any], key: str) -> datetime:
+    value = _time(raw.get(key))
+    if value is None:
+        raise BrokerUnavailable(f"Alpaca's clock answered without {key}")
+    return value
+
+
 def _float(value: Any) -> float | None:
     return float(value) if value not in (None, "") else None
 
@@ -177,8 +184,10 @@ class AlpacaBroker:
         self._limiter = rate_limiter or RateLimiter()
         self._sleep = sleep
 
-    def _read(self, what: str, function: Callable[..., T], *args: Any) -> T:
-        """A read: retried with backoff on rate limits, 5xx, timeouts, resets."""
+    def _read(self, what: str, function: Callable[..., Any], *args: Any) -> Any:
+        """A read: retried with backoff on rate limits, 5xx, timeouts, resets. The
+        client runs with raw_data=True, so the answer is plain JSON whatever
+        alpaca-py's type hints say."""
 
         def retryable(error: Exception) -> str | None:
             if isinstance(error, APIError):
@@ -255,9 +264,9 @@ class AlpacaBroker:
         raw = self._read("clock", self._client.get_clock)
         return MarketClock(
             is_open=bool(raw["is_open"]),
-            timestamp=_time(raw["timestamp"]),
-            next_open=_time(raw["next_open"]),
-            next_close=_time(raw["next_close"]),
+            timestamp=_required_time(raw, "timestamp"),
+            next_open=_required_time(raw, "next_open"),
+            next_close=_required_time(raw, "next_close"),
         )
 
     def process_open_orders(self) -> int:
@@ -266,7 +275,7 @@ class AlpacaBroker:
 
     # -- writes --------------------------------------------------------------------
 
-    def _once(self, what: str, function: Callable[..., T], *args: Any) -> T:
+    def _once(self, what: str, function: Callable[..., Any], *args: Any) -> Any:
         """A write: sent once. Anything short of a clear answer is `OutcomeUnknown`."""
         self._limiter.acquire()
         try:
@@ -292,6 +301,7 @@ class AlpacaBroker:
             "time_in_force": TimeInForce(request.time_in_force),
             "client_order_id": request.client_order_id,
         }
+        order: LimitOrderRequest | StopOrderRequest | MarketOrderRequest
         if request.order_type is OrderType.LIMIT:
             order = LimitOrderRequest(**common, limit_price=request.limit_price)
         elif request.order_type is OrderType.STOP:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from core.base.clock import Clock
 from core.base.events import Event, OrderFailed, OrderFilled, StopTriggered
@@ -154,7 +154,9 @@ class FillHandler:
             )
         )
         if purpose is OrderPurpose.PROTECT:
-            reason = "trailing_stop" if row.reason == ExitReason.TRAILING_STOP.value else "stop"
+            reason: Literal["stop", "trailing_stop"] = (
+                "trailing_stop" if row.reason == ExitReason.TRAILING_STOP.value else "stop"
+            )
             self._publish(
                 StopTriggered(
                     symbol=row.symbol, reason=reason, price=fill.price, quantity=fill.quantity

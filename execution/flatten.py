@@ -32,6 +32,7 @@ from core.base.types import (
 )
 from execution.broker import BrokerError
 from execution.order_manager import OrderIntent, OrderManager
+from execution.trading_state import Decide
 from risk.trading_state import OrderPurpose, kill
 from storage import flatten_jobs, orders
 from storage.flatten_jobs import FlattenJobRecord
@@ -74,14 +75,7 @@ class Flattener:
         between recording it and halting); returns how many there were."""
         jobs = flatten_jobs.unfinished()
         for job in jobs:
-            now = self._orders.clock.now()
-            self._orders.trading_state.change(
-                lambda current, job=job, now=now: (
-                    None
-                    if current.state is TradingState.HALTED
-                    else kill(current, KillScope.FLATTEN, actor=job.requested_by, now=now).status
-                )
-            )
+            self._orders.trading_state.change(self._halt_unless_halted(job))
             self.run(job)
         return len(jobs)
 
@@ -110,6 +104,16 @@ class Flattener:
         log.error("flatten incomplete", extra={"job": job.id, "left": left})
         flatten_jobs.finish(job.id, status=flatten_jobs.RUNNING, detail=detail, at=self._now())
         return False
+
+    def _halt_unless_halted(self, job: FlattenJobRecord) -> Decide:
+        now = self._now()
+
+        def decide(current: TradingStatus) -> TradingStatus | None:
+            if current.state is TradingState.HALTED:
+                return None
+            return kill(current, KillScope.FLATTEN, actor=job.requested_by, now=now).status
+
+        return decide
 
     def _now(self) -> datetime:
         return self._orders.clock.now()

@@ -250,7 +250,7 @@ class OrderManager:
             order_type=OrderType(row.order_type),
             limit_price=row.limit_price,
             stop_price=row.stop_price,
-            time_in_force=row.time_in_force,
+            time_in_force="gtc" if row.time_in_force == "gtc" else "day",
         )
 
     def _send(self, row: OrderRow) -> OrderOutcome:
@@ -428,6 +428,7 @@ class OrderManager:
                 return OrderOutcome.of(row)
             self.fills.apply(row, found)
             row = orders.reload(row)
+        assert row.broker_order_id is not None  # adopted or sent just above
         try:
             self.broker.cancel_order(row.broker_order_id)
         except BrokerError as error:

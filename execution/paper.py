@@ -59,6 +59,30 @@ def _check_cents(*prices: float | None) -> None:
             raise OrderRejected(f"sub-penny price {price!r}: use whole cents")
 
 
+def _fill_price(
+    kind: OrderType,
+    side: OrderSide,
+    limit: float | None,
+    stop: float | None,
+    open_: float,
+    high: float,
+    low: float,
+) -> float | None:
+    """Where an order fills against one price range, or None when it is not reached.
+    A gap through a limit or stop fills at the open, not at the level."""
+    if kind is OrderType.MARKET:
+        return open_
+    if kind is OrderType.LIMIT and limit is not None:
+        if side is OrderSide.BUY:
+            return min(open_, limit) if low <= limit else None
+        return max(open_, limit) if high >= limit else None
+    if kind is OrderType.STOP and stop is not None:
+        if side is OrderSide.SELL:
+            return min(open_, stop) if low <= stop else None
+        return max(open_, stop) if high >= stop else None
+    return None
+
+
 class SessionBars(Protocol):
     """Where a replayed exchange reads the bar of the session in progress."""
 
@@ -237,29 +261,15 @@ class PaperBroker:
     ) -> bool:
         """Fill `row` against one price range if its type allows; True when filled."""
         side = OrderSide(row.side)
-        kind = OrderType(row.order_type)
-        fill: float | None = None
-        if kind is OrderType.MARKET:
-            fill = open_
-        elif kind is OrderType.LIMIT:
-            if side is OrderSide.BUY and low <= row.limit_price:
-                fill = min(open_, row.limit_price)
-            elif side is OrderSide.SELL and high >= row.limit_price:
-                fill = max(open_, row.limit_price)
-        elif kind is OrderType.STOP:
-            if side is OrderSide.SELL and low <= row.stop_price:
-                fill = min(open_, row.stop_price)
-            elif side is OrderSide.BUY and high >= row.stop_price:
-                fill = max(open_, row.stop_price)
+        fill = _fill_price(
+            OrderType(row.order_type), side, row.limit_price, row.stop_price, open_, high, low
+        )
         if fill is None:
             return False
         price = self._slipped(fill, side)
-        if kind is OrderType.LIMIT:  # a limit order is never slipped past its limit
-            price = (
-                min(price, row.limit_price)
-                if side is OrderSide.BUY
-                else max(price, row.limit_price)
-            )
+        if row.limit_price is not None:  # a limit order is never slipped past its limit
+            limit = float(row.limit_price)
+            price = min(price, limit) if side is OrderSide.BUY else max(price, limit)
         commission = self._commission(row.quantity - row.filled_quantity)
         try:
             books.execute(

@@ -21,7 +21,7 @@ import math
 from core.base.events import Alert
 from core.base.types import FINAL_STATUSES, ExitReason, OrderSide, OrderType
 from execution.fills import FillEvent
-from execution.order_manager import OrderIntent, OrderManager
+from execution.order_manager import ExitGuard, OrderIntent, OrderManager
 from risk.trading_state import OrderPurpose
 from storage import book, flatten_jobs, orders
 from storage.book import PositionRow
@@ -47,7 +47,7 @@ def stop_order_base(position: PositionRow) -> str:
     return f"sb-{position.symbol}-{position.opened_at:%y%m%d%H%M%S}-stop"
 
 
-class ProtectiveStops:
+class ProtectiveStops(ExitGuard):
     def __init__(self, manager: OrderManager) -> None:
         self._orders = manager
         manager.exits = self

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from peewee import (
     BooleanField,
     CharField,
@@ -77,6 +79,9 @@ class Order(BaseModel):
     created_at = UtcDateTimeField()
     submitted_at = UtcDateTimeField(null=True)
     updated_at = UtcDateTimeField()
+    # Accessors peewee adds at run time (declared for the type checker).
+    signal_id: str | None
+    fills: Iterable[Fill]
 
     class Meta:
         table_name = "orders"
@@ -280,6 +285,8 @@ class PaperOrder(BaseModel):
     reject_reason = TextField(null=True)
     submitted_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    fills: Iterable[PaperFill]
+    """Backref, added by peewee (declared for the type checker)."""
 
     class Meta:
         table_name = "paper_orders"

@@ -75,6 +75,11 @@ def train_quick_model(
     bars = market.get_bars(symbols, end - timedelta(days=int(365.25 * TRAINING_YEARS)), end)
     models = ["gbm", "momentum", *(["lstm"] if lstm else [])]
     with tqdm(desc="training the demo model", unit="step") as bar:
+
+        def progress(stage: str, model: str, status: str) -> None:
+            bar.set_postfix_str(f"{model}: {status}")
+            bar.update(1)
+
         result = train_run(
             bars,
             models,
@@ -82,10 +87,7 @@ def train_quick_model(
             horizon=settings.trading.ml.horizon,
             # A short walk-forward, so the Models page has out-of-sample figures to show.
             evaluation=WalkForwardConfig(test_size=63, min_train=252, max_folds=2),
-            on_progress=lambda stage, model, status: (
-                bar.set_postfix_str(f"{model}: {status}"),
-                bar.update(1),
-            ),
+            on_progress=progress,
         )
     save_run(settings.models_dir, result.run_id, result.ensemble, result.manifest)
     set_current(settings.models_dir, result.run_id)

@@ -52,7 +52,9 @@ class ExchangeCalendar:
     def sessions_index(self, start: date, end: date) -> pd.DatetimeIndex:
         """The same sessions as midnight-UTC timestamps (the index of daily bars)."""
         days = self._sessions_in_range(start, end)
-        return pd.DatetimeIndex(days.tz_localize(UTC), name="timestamp", freq=None).as_unit("ns")
+        # No freq: bar frames built from these compare equal to any provider's frames.
+        index = pd.DatetimeIndex(days.tz_localize(UTC), name="timestamp", freq=None)  # type: ignore[arg-type]
+        return index.as_unit("ns")
 
     def _sessions_in_range(self, start: date, end: date) -> pd.DatetimeIndex:
         start = max(start, self.first_session)

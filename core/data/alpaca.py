@@ -66,7 +66,10 @@ class AlpacaDataProvider:
         self._limiter = rate_limiter or RateLimiter()
         self._sleep = sleep
 
-    def _call(self, what: str, function: Callable[..., T], *args: Any) -> T:
+    def _call(self, what: str, function: Callable[..., Any], *args: Any) -> Any:
+        """alpaca-py's client runs with raw_data=True: its answers are plain JSON (dicts
+        and lists), whatever its type hints say; callers read them as such."""
+
         def retryable(error: Exception) -> str | None:
             if isinstance(error, APIError):
                 if error.status_code not in _RETRY_STATUS:
@@ -113,7 +116,8 @@ class AlpacaDataProvider:
             adjustment=Adjustment.ALL,
             feed=self._feed,
         )
-        raw = self._call("bars", self._client.get_stock_bars, request)
+        # raw_data=True: alpaca-py answers with plain dicts, not its model objects.
+        raw: dict[str, Any] = self._call("bars", self._client.get_stock_bars, request)
         out = {}
         for symbol in symbols:
             rows = raw.get(symbol) or []
@@ -130,5 +134,7 @@ class AlpacaDataProvider:
 
     def latest_prices(self, symbols: Sequence[str]) -> dict[str, float]:
         request = StockLatestTradeRequest(symbol_or_symbols=list(symbols), feed=self._feed)
-        raw = self._call("latest trades", self._client.get_stock_latest_trade, request)
+        raw: dict[str, Any] = self._call(
+            "latest trades", self._client.get_stock_latest_trade, request
+        )
         return {symbol: float(trade["p"]) for symbol, trade in raw.items() if trade.get("p")}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ class Timeframe(StrEnum):
 
 
 # One resolution everywhere, so frames from different sources compare equal.
-TIME_UNIT = "ns"
+TIME_UNIT: Literal["ns"] = "ns"
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ class ReplayMarket:
             return None
         frame = self.frame(symbol)
         stamp = pd.Timestamp(day, tz="UTC")
-        position = frame.index.searchsorted(stamp)
+        position = int(frame.index.searchsorted(stamp))
         if position >= len(frame) or frame.index[position] != stamp:
             return None
         row = frame.iloc[position]
@@ -83,7 +83,7 @@ class ReplayMarket:
     def latest_prices(self, symbols: Sequence[str]) -> dict[str, float]:
         now = self._clock.now()
         session = self._calendar.session_of(now)
-        fraction = None
+        fraction: float | None = None
         if session is not None:
             stamp = pd.Timestamp(session, tz="UTC")
             opened = self._calendar.session_open(session)
@@ -97,13 +97,13 @@ class ReplayMarket:
                 continue
             index = frame.index
             if fraction is not None:
-                position = index.searchsorted(stamp)
+                position = int(index.searchsorted(stamp))
                 if position < len(index) and index[position] == stamp:
-                    bar_open = frame["open"].iat[position]
-                    bar_close = frame["close"].iat[position]
-                    prices[symbol] = float(bar_open + (bar_close - bar_open) * fraction)
+                    bar_open = float(frame["open"].to_numpy()[position])
+                    bar_close = float(frame["close"].to_numpy()[position])
+                    prices[symbol] = bar_open + (bar_close - bar_open) * fraction
                     continue
-            position = index.searchsorted(completed, side="right")
+            position = int(index.searchsorted(completed, side="right"))
             if position:
-                prices[symbol] = float(frame["close"].iat[position - 1])
+                prices[symbol] = float(frame["close"].to_numpy()[position - 1])
         return prices

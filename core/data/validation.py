@@ -75,7 +75,7 @@ class _Collector:
     def rows(
         self,
         mask: np.ndarray,
-        index: pd.DatetimeIndex,
+        index: pd.Index,
         rule: str,
         blocking: bool,
         detail: Callable[[int], str],
@@ -134,7 +134,7 @@ def validate_bars(
     for name, column in values.items():
         bad = ~np.isfinite(column)
         finite &= ~bad
-        found.rows(bad, index, "not_finite", True, lambda i, n=name, col=column: f"{n} is {col[i]}")
+        found.rows(bad, index, "not_finite", True, _describe_value(name, column))
     prices_positive = (o > 0) & (h > 0) & (low > 0) & (c > 0)
     found.rows(
         finite & ~prices_positive,
@@ -202,10 +202,15 @@ def validate_bars(
     return ValidationResult(symbol, bars, tuple(found.problems))
 
 
-def _check_sessions(found: _Collector, index: pd.DatetimeIndex, calendar: ExchangeCalendar) -> None:
+def _describe_value(name: str, column: np.ndarray) -> Callable[[int], str]:
+    return lambda i: f"{name} is {column[i]}"
+
+
+def _check_sessions(found: _Collector, index: pd.Index, calendar: ExchangeCalendar) -> None:
     # Daily bars are stamped at midnight UTC (core.data.bars): compare the raw stamps.
-    expected = calendar.sessions_index(index[0].date(), index[-1].date())
-    have = index.as_unit("ns").asi8
+    stamps = pd.DatetimeIndex(index)
+    expected = calendar.sessions_index(stamps[0].date(), stamps[-1].date())
+    have = stamps.as_unit("ns").asi8
     missing = np.setdiff1d(expected.asi8, have, assume_unique=True)
     extra = np.setdiff1d(have, expected.asi8, assume_unique=True)
     for stamp in missing[:_MAX_LISTED]:

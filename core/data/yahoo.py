@@ -96,7 +96,7 @@ class YahooProvider:
         if isinstance(frame.columns, pd.MultiIndex):
             if symbol not in frame.columns.get_level_values(0):
                 return empty_bars()
-            frame = frame[symbol]
+            frame = pd.DataFrame(frame[symbol])
         bars = frame.rename(columns=_RENAME)
         if not set(_RENAME.values()) <= set(bars.columns):
             return empty_bars()

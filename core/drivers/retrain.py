@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,7 +33,7 @@ class RetrainResult:
 
 def _train_in_child(
     bars: dict[str, pd.DataFrame],
-    models: list[str],
+    models: Sequence[str],
     lookback: int,
     horizon: int,
     models_dir: Path,

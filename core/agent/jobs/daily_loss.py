@@ -39,6 +39,8 @@ def check_daily_loss(services: Services) -> TradingStatus | None:
 
     new = services.desk.trading_state.change(decide)
     if new is not None:
-        severity = "critical" if new.state is not TradingState.ACTIVE else "info"
-        services.bus.publish(Alert(severity=severity, source="risk", message=new.reason))
+        critical = new.state is not TradingState.ACTIVE
+        services.bus.publish(
+            Alert(severity="critical" if critical else "info", source="risk", message=new.reason)
+        )
     return new

@@ -27,7 +27,7 @@ def score_predictions(services: Services) -> int:
         if closes is None or closes.empty:
             continue
         index = closes.index
-        position = index.searchsorted(pd.Timestamp(prediction.bar_time))
+        position = int(index.searchsorted(pd.Timestamp(prediction.bar_time)))
         target = position + prediction.horizon
         if (
             position >= len(index)

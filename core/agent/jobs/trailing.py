@@ -48,7 +48,7 @@ def _highs_and_atr(
 
 def trail_stops(services: Services) -> int:
     """Raise stops that the trailing rule moves; returns how many moved."""
-    positions = [p for p in book.open_positions() if p.stop_price]
+    positions = [p for p in book.open_positions() if p.stop_price is not None]
     if not positions:
         return 0
     rules = services.settings.trading.trailing
@@ -59,10 +59,12 @@ def trail_stops(services: Services) -> int:
         high = highs.get(row.symbol)
         if high is None:
             continue
+        assert row.stop_price is not None  # positions without a stop were left out
+        stop = row.stop_price
         state = LongStop(
             entry=row.avg_entry_price,
-            initial_stop=row.initial_stop or row.stop_price,
-            stop=row.stop_price,
+            initial_stop=row.initial_stop if row.initial_stop is not None else stop,
+            stop=stop,
             highest=row.highest_price or row.avg_entry_price,
             trailing=row.trailing_stop is not None,
         )

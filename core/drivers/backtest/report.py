@@ -144,7 +144,10 @@ def collect(
         **performance(list(benchmark_series.to_numpy()), len(sessions)),
         "final_equity": float(benchmark_series.iloc[-1]),
         "equity": [
-            {"date": d.date().isoformat(), "equity": float(v)} for d, v in benchmark_series.items()
+            {"date": stamp.date().isoformat(), "equity": float(value)}
+            for stamp, value in zip(
+                pd.DatetimeIndex(benchmark_series.index), benchmark_series.to_numpy(), strict=True
+            )
         ],
     }
     equity_rows = [

@@ -41,7 +41,7 @@ class WalkForwardPredictor:
     def retrain(self, day: pd.Timestamp, until: pd.Timestamp) -> None:
         stamps = self.samples.timestamps
         days = pd.DatetimeIndex(stamps.unique()).sort_values()
-        position = days.searchsorted(day)
+        position = int(days.searchsorted(day))
         # Labels look `horizon` sessions ahead: the newest usable row is that far back.
         last_labelled = days[max(position - self.samples.horizon, 0)]
         window_start = day - pd.Timedelta(days=int(365.25 * self.config.train_years))

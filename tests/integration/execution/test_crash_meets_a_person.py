@@ -23,7 +23,7 @@ from core.base.clock import LiveClock
 from core.base.events import Alert, Event, OrderFilled
 from core.base.types import OrderStatus, SignalType, TradingMode, TradingSignal
 from execution.order_manager import client_order_id_for
-from storage import orders
+from storage import flatten_jobs, orders
 from storage.database import close_database, open_database
 from storage.signals import get_signal, save_signal
 from tests.fakes.agent_worker import worker_settings
@@ -53,9 +53,8 @@ def prepare(fake: FakeAlpacaServer) -> None:
     fake.state.latency = 0.03  # every order takes a moment: kills land all over the run
 
 
-def run_worker(mode: str, home: Path, fake: FakeAlpacaServer, seed: int, window: float) -> bool:
-    """Start the agent, let it begin, SIGKILL it after a random delay; True when it had
-    finished on its own first."""
+def run_worker(mode: str, home: Path, fake: FakeAlpacaServer, seed: int, window: float) -> None:
+    """Start the agent, let it begin, SIGKILL it after a random delay."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -76,10 +75,8 @@ def run_worker(mode: str, home: Path, fake: FakeAlpacaServer, seed: int, window:
         line = process.stdout.readline().strip()
         assert line == expected, (line, process.stderr.read())
     time.sleep(random.Random(seed).uniform(0.0, window))
-    finished = process.poll() is not None
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
-    return finished
 
 
 def restart(home: Path, fake: FakeAlpacaServer) -> tuple[list[Event], bool]:
@@ -103,14 +100,28 @@ def test_a_flatten_cut_short_by_a_crash_is_completed_after_restart(
     for symbol in SYMBOLS:
         fake_alpaca.set_position(symbol, 10, PRICE)
     home = tmp_path / "home"
-    finished = run_worker("flatten", home, fake_alpaca, seed, window=1.2)
+    run_worker("flatten", home, fake_alpaca, seed, window=1.2)
+    recorded, interrupted = flatten_state(home)
+    if not recorded:  # killed before the request was even written: nothing was started
+        assert len(fake_alpaca.state.positions) == len(SYMBOLS)
+        return
     try:
         events, ok = restart(home, fake_alpaca)
         assert ok
         assert fake_alpaca.state.positions == {}, "positions left open after the restart"
         assert working_at_broker(fake_alpaca) == []
         told = [e for e in events if isinstance(e, Alert) and "complete" in e.message]
-        assert told or finished, "the owner was not told the flatten completed"
+        # A flatten the crash interrupted is finished, and announced, by the restart.
+        assert bool(told) == interrupted, "the owner was not told the flatten completed"
+    finally:
+        close_database()
+
+
+def flatten_state(home: Path) -> tuple[bool, bool]:
+    """(a flatten was recorded, one is unfinished) as the crash left the database."""
+    open_database(home / "stockbot.db")
+    try:
+        return bool(flatten_jobs.recent()), bool(flatten_jobs.unfinished())
     finally:
         close_database()
 

@@ -250,6 +250,8 @@ class FillRecord:
     reason: str | None
     signal_stop: float | None
     """The stop the order's signal planned (entries only)."""
+    signal_price: float | None
+    """The price the signal was sized at (the planned risk is price − stop)."""
 
 
 def fill_records(since: datetime | None = None) -> list[FillRecord]:
@@ -278,6 +280,7 @@ def fill_records(since: datetime | None = None) -> list[FillRecord]:
                 signal_id=order.signal_id,
                 reason=order.reason,
                 signal_stop=signal.stop_price if signal is not None else None,
+                signal_price=signal.price if signal is not None else None,
             )
         )
     return records

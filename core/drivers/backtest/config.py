@@ -44,7 +44,7 @@ class TradeRecord:
     exit_time: str
     exit_price: float
     stop_at_entry: float | None
-    """The stop the entry signal planned."""
+    """The protective stop placed at entry: the plan's risk per share below the fill."""
     pnl: float
     exit_reason: str
     """signal, stop, trailing_stop, time, flatten, or open at end."""

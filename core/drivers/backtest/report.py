@@ -16,6 +16,7 @@ from core.agent.performance import buy_and_hold
 from core.base.settings import Settings
 from core.base.types import OrderSide
 from core.drivers.backtest.config import BacktestResult, TradeRecord
+from execution.protection import stop_in_cents
 from risk.metrics import max_drawdown, period_returns, profit_factor, sharpe, sortino, win_rate
 from storage import equity as stored_equity
 from storage import orders
@@ -33,6 +34,14 @@ class _Lot:
     stop: float | None
 
 
+def _stop_of(fill: orders.FillRecord) -> float | None:
+    """The protective stop the fill got: the plan's risk per share kept from the actual
+    fill price, in whole cents (as `execution.protection` places it)."""
+    if fill.signal_stop is None or fill.signal_price is None:
+        return None
+    return stop_in_cents(fill.price - (fill.signal_price - fill.signal_stop))
+
+
 def round_trips(last_prices: Mapping[str, float], end: datetime) -> list[TradeRecord]:
     """Pair buys with later sells per symbol, first in first out; positions still open
     are marked at the last price."""
@@ -41,7 +50,7 @@ def round_trips(last_prices: Mapping[str, float], end: datetime) -> list[TradeRe
     for fill in orders.fill_records():
         if fill.side is OrderSide.BUY:
             lots.setdefault(fill.symbol, []).append(
-                _Lot(fill.quantity, fill.price, fill.filled_at, fill.commission, fill.signal_stop)
+                _Lot(fill.quantity, fill.price, fill.filled_at, fill.commission, _stop_of(fill))
             )
             continue
         remaining = fill.quantity

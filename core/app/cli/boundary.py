@@ -21,11 +21,11 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.app.cli.commands import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_MISTAKE
+from core.app.cli.context import current, one_line, reset
 
 log = logging.getLogger("stockbot.cli")
 
@@ -47,19 +47,6 @@ TOO_SHORT: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass
-class CommandContext:
-    """What the running command has learnt, for explaining a failure: its settings
-    (once loaded) and how much history each symbol has (once loaded)."""
-
-    settings: Any = None
-    bars: dict[str, tuple[str, str, int]] = field(default_factory=dict)
-    """symbol → (first day, last day, number of bars), as loaded."""
-
-
-context = CommandContext()
-
-
 def _loaded_class(module: str, name: str) -> type[BaseException] | None:
     loaded = sys.modules.get(module)
     cls = getattr(loaded, name, None) if loaded is not None else None
@@ -73,17 +60,12 @@ def _is(error: BaseException, classes: tuple[tuple[str, str], ...]) -> bool:
     )
 
 
-def one_line(text: str) -> str:
-    """Several problems (one per line) shown as one line."""
-    return "; ".join(part.strip() for part in str(text).splitlines() if part.strip())
-
-
 def explain(error: BaseException, args: argparse.Namespace) -> str | None:
     """The line for an expected error; None for a bug."""
     if _is(error, TOO_SHORT):
         from core.app.cli.history import explain_short_history
 
-        return explain_short_history(error, args, context)
+        return explain_short_history(error, args, current)
     if _is(error, EXPECTED):
         return one_line(str(error))
     return None
@@ -101,8 +83,7 @@ def _resolve(handler: str) -> Callable[[argparse.Namespace], int]:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    global context
-    context = CommandContext()
+    reset()
     try:
         return int(_resolve(args.handler)(args))
     except KeyboardInterrupt:
@@ -132,7 +113,7 @@ def _open_log_file(args: argparse.Namespace) -> Path | None:
     try:
         from core.app.cli.common import setup_file_logging
 
-        setup_file_logging(context.settings or _load_settings(args))
+        setup_file_logging(current.settings or _load_settings(args))
     except Exception:  # no usable log file: the traceback goes to the console instead
         return None
     return _log_file()

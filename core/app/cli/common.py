@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from core.app.cli import boundary
-
-# Kept importable from here for core.app.cli.ml until its own `register` goes.
+# PROVIDERS and add_data_arguments stay importable from here for core.app.cli.ml until
+# its own `register` (now declared in commands) goes.
 from core.app.cli.commands import PROVIDERS, add_data_arguments
+from core.app.cli.context import current
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,11 +142,11 @@ def setup_file_logging(settings: Settings, *, console: bool = False) -> None:
 
 def run_guarded(args: argparse.Namespace, body: Callable[[Settings], int]) -> int:
     """Settings loaded, home writable, log file open; then `body`. What goes wrong is
-    explained by `boundary.run_command`."""
+    explained by `core.app.cli.boundary.run_command`."""
     settings = load_cli_settings(args)
     prepare_home(settings)
     setup_file_logging(settings)
-    boundary.context.settings = settings
+    current.settings = settings
     return body(settings)
 
 
@@ -281,7 +281,7 @@ def load_valid_bars(
             continue
         usable[symbol] = result.bars
         days = result.bars.index
-        boundary.context.bars[symbol] = (f"{days[0]:%Y-%m-%d}", f"{days[-1]:%Y-%m-%d}", len(days))
+        current.bars[symbol] = (f"{days[0]:%Y-%m-%d}", f"{days[-1]:%Y-%m-%d}", len(days))
     if not usable:
         raise StateError("no symbol has usable bars; see `stockbot data check`")
     return usable

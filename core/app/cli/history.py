@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from core.app.cli.boundary import CommandContext, one_line
+from core.app.cli.context import CommandContext, one_line
 
 log = logging.getLogger(__name__)
 

@@ -303,7 +303,9 @@ class AlpacaBroker:
         }
         order: LimitOrderRequest | StopOrderRequest | MarketOrderRequest
         if request.order_type is OrderType.LIMIT:
-            order = LimitOrderRequest(**common, limit_price=request.limit_price)
+            order = LimitOrderRequest(
+                **common, limit_price=request.limit_price, extended_hours=request.extended_hours
+            )
         elif request.order_type is OrderType.STOP:
             order = StopOrderRequest(**common, stop_price=request.stop_price)
         else:

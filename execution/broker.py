@@ -44,6 +44,10 @@ from core.base.types import (
 )
 
 
+TimeInForce = Literal["day", "gtc", "opg"]
+"""day; gtc (protective stops); opg: market-on-open, sent before the open."""
+
+
 class OrderRequest(Record):
     """What to send. The client order id makes the submission idempotent at the broker."""
 
@@ -54,8 +58,12 @@ class OrderRequest(Record):
     order_type: OrderType = OrderType.MARKET
     limit_price: PositivePrice | None = None
     stop_price: PositivePrice | None = None
-    time_in_force: Literal["day", "gtc"] = "day"
-    """Protective stops are good-till-cancelled; everything else lives for the day."""
+    time_in_force: TimeInForce = "day"
+    """Protective stops are good-till-cancelled; an order for the open is `opg`;
+    everything else lives for the day."""
+    extended_hours: bool = False
+    """A limit order that may fill before the open or after the close (Alpaca's rule:
+    limit orders only, day time in force)."""
 
 
 class BrokerOrder(Record):

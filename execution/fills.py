@@ -129,16 +129,18 @@ class FillHandler:
 
     @staticmethod
     def _planned_stop(row: OrderRow) -> PlannedStop | None:
-        """The entry signal's planned risk per share (price − stop)."""
+        """The entry's planned risk per share: the signal's price less its stop — or
+        less the tighter stop its approver chose."""
         if row.signal_id is None:
             return None
         try:
             signal = get_signal(row.signal_id)
         except SignalNotFound:
             return None
-        if signal.stop_price is None or signal.stop_price >= signal.price:
+        stop = row.planned_stop if row.planned_stop is not None else signal.stop_price
+        if stop is None or stop >= signal.price:
             return None
-        return PlannedStop(risk_per_share=signal.price - signal.stop_price)
+        return PlannedStop(risk_per_share=signal.price - stop)
 
     def _announce_fill(
         self, row: OrderRow, side: OrderSide, purpose: OrderPurpose, fill: NewFill

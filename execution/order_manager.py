@@ -28,8 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Literal
+from datetime import datetime, timedelta
 
 from core.base.clock import Clock
 from core.base.events import Alert, Event, OrderSubmitted
@@ -53,6 +52,7 @@ from execution.broker import (
     OrderRequest,
     OutcomeUnknown,
     ReplaceRequest,
+    TimeInForce,
 )
 from execution.fills import FillHandler
 from execution.trading_state import TradingStateKeeper
@@ -84,9 +84,12 @@ class OrderIntent:
     order_type: OrderType = OrderType.MARKET
     limit_price: float | None = None
     stop_price: float | None = None
-    time_in_force: Literal["day", "gtc"] = "day"
+    time_in_force: TimeInForce = "day"
     reason: ExitReason | None = None
     signal_id: str | None = None
+    planned_stop: float | None = None
+    send_after: datetime | None = None
+    extended_hours: bool = False
 
     def fields(self) -> IntentFields:
         return IntentFields(
@@ -101,6 +104,9 @@ class OrderIntent:
             time_in_force=self.time_in_force,
             reason=self.reason.value if self.reason else None,
             signal_id=self.signal_id,
+            planned_stop=self.planned_stop,
+            send_after=self.send_after,
+            extended_hours=self.extended_hours,
         )
 
 
@@ -250,7 +256,8 @@ class OrderManager:
             order_type=OrderType(row.order_type),
             limit_price=row.limit_price,
             stop_price=row.stop_price,
-            time_in_force="gtc" if row.time_in_force == "gtc" else "day",
+            time_in_force=_time_in_force(row.time_in_force),
+            extended_hours=bool(row.extended_hours),
         )
 
     def _send(self, row: OrderRow) -> OrderOutcome:
@@ -478,6 +485,14 @@ class OrderManager:
                 self.fills.apply(row, placed)
                 changed += 1
         return changed
+
+
+def _time_in_force(text: str) -> TimeInForce:
+    if text == "gtc":
+        return "gtc"
+    if text == "opg":
+        return "opg"
+    return "day"
 
 
 def _is_exit(row: OrderRow) -> bool:

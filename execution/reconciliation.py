@@ -81,6 +81,8 @@ class Reconciler:
             manager.blocked_reason = ""
             report.ok = True
             for row in unsent:
+                if row.send_after is not None and row.send_after > now:
+                    continue  # approved for the next open: it waits for its time
                 if row.purpose == PROTECT:
                     # A stop placed or moved when the process stopped: what the position
                     # needs now is planned again below, from the book and the broker.

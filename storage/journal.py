@@ -16,7 +16,7 @@ from datetime import datetime
 from peewee import JOIN
 
 from core.base.types import OrderSide, OrderStatus
-from storage import book, orders
+from storage import audit, book, orders
 from storage.database import database_proxy
 from storage.models import Order, Signal
 from storage.orders import IntentFields
@@ -47,16 +47,31 @@ SIGNAL_PATH: dict[OrderStatus, list[tuple[OrderStatus, OrderStatus]]] = {
 
 
 def approve_with_intent(
-    signal_id: str, intent: IntentFields, *, actor: str, origin: str | None, now: datetime
+    signal_id: str,
+    intent: IntentFields,
+    *,
+    actor: str,
+    origin: str | None,
+    now: datetime,
+    changes: dict[str, object] | None = None,
 ) -> Order | None:
     """Win the signal (PENDING → APPROVED, unexpired) and journal its intent in one
-    transaction; None when another decision or the expiry came first."""
+    transaction — with an audit row of what the approver changed, if anything; None
+    when another decision or the expiry came first."""
     with database_proxy.atomic(lock_type="IMMEDIATE"):
         if not transition(
             signal_id, OrderStatus.PENDING, OrderStatus.APPROVED, actor, now=now, origin=origin
         ):
             return None
         row, _ = orders.write_intent(intent, now)
+        if changes:
+            audit.record(
+                actor,
+                "signal.modified",
+                {"signal_id": signal_id, **changes},
+                origin=origin,
+                at=now,
+            )
         return row
 
 

@@ -75,6 +75,11 @@ class Order(BaseModel):
     time_in_force = CharField(default="day")
     reason = CharField(null=True)
     """Why it was sent: signal, stop, trailing_stop, time or flatten."""
+    planned_stop = FloatField(null=True)
+    """The protective stop an approver chose (tighter than the signal's), if any."""
+    send_after = UtcDateTimeField(null=True)
+    """Queued for the open: not sent before this time (re-checked then)."""
+    extended_hours = BooleanField(default=False)
     error = TextField(null=True)
     created_at = UtcDateTimeField()
     submitted_at = UtcDateTimeField(null=True)

@@ -40,6 +40,11 @@ class IntentFields:
     time_in_force: str = "day"
     reason: str | None = None
     signal_id: str | None = None
+    planned_stop: float | None = None
+    """A protective stop the approver chose instead of the signal's."""
+    send_after: datetime | None = None
+    """Queued: not sent before this time (an approval for the next open)."""
+    extended_hours: bool = False
 
 
 def write_intent(intent: IntentFields, now: datetime) -> tuple[Order, bool]:
@@ -64,6 +69,9 @@ def _create(intent: IntentFields, now: datetime) -> Order:
         time_in_force=intent.time_in_force,
         purpose=intent.purpose,
         reason=intent.reason,
+        planned_stop=intent.planned_stop,
+        send_after=intent.send_after,
+        extended_hours=intent.extended_hours,
         status=OrderStatus.APPROVED.value,
         created_at=now,
         updated_at=now,
@@ -101,6 +109,15 @@ def working(
     if exclude is not None:
         query = query.where(Order.purpose != exclude)
     return list(query.order_by(Order.id))
+
+
+def queued() -> list[Order]:
+    """Intents waiting for their time (approved for the next open), oldest first."""
+    return list(
+        Order.select()
+        .where((Order.status == OrderStatus.APPROVED.value) & Order.send_after.is_null(False))
+        .order_by(Order.send_after, Order.id)
+    )
 
 
 def client_ids_like(prefix: str) -> list[str]:
@@ -165,6 +182,20 @@ def update(
     row.updated_at = now
     row.save()
     return row
+
+
+def set_time_in_force(row: Order, time_in_force: str, now: datetime) -> None:
+    """An intent not sent yet: e.g. market-on-open becomes a day order once open."""
+    row.time_in_force = time_in_force
+    row.updated_at = now
+    row.save()
+
+
+def clear_send_after(row: Order, now: datetime) -> None:
+    """A queued intent whose time has come: from now on it is an ordinary intent."""
+    row.send_after = None
+    row.updated_at = now
+    row.save()
 
 
 def shrink_intent(row: Order, quantity: float, now: datetime) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 from core.agent import approval, controls, reports
 from core.agent.approval import Decision
 from core.agent.backtest_requests import BacktestRequest, BacktestRunView, BacktestService
+from core.agent.order_choices import OrderChange, OrderChoices, Timing, choices_for
 from core.agent.performance import PerformanceSeries
 from core.agent.pipeline import CycleReport
 from core.agent.predictor import Predictor
@@ -39,6 +40,7 @@ from core.base.errors import (
     AlreadyDecided,
     EngineError,
     InvalidRequest,
+    NotAllowed,
     NotFound,
     SignalExpiredError,
 )
@@ -59,13 +61,17 @@ __all__ = [
     "EquityPoint",
     "InvalidRequest",
     "ModelReport",
+    "NotAllowed",
     "NotFound",
+    "OrderChange",
+    "OrderChoices",
     "PerformanceSeries",
     "PnlPeriod",
     "PnlReport",
     "PositionView",
     "SignalExpiredError",
     "StatusReport",
+    "Timing",
     "Trade",
 ]
 
@@ -88,15 +94,25 @@ def off_loop(
 
 class Engine:
     def __init__(
-        self, services: Services, session: SessionLifecycle, backtests: BacktestService
+        self,
+        services: Services,
+        session: SessionLifecycle,
+        backtests: BacktestService,
+        *,
+        viewers: frozenset[str] = frozenset(),
     ) -> None:
         self.services = services
         self.session = session
         self.backtests = backtests
+        self.viewers = viewers
+        """Actors who may read everything and change nothing (`telegram:<id>` of
+        TELEGRAM_VIEWERS, `web:viewer` of the read-only password)."""
         self.next_runs: Callable[[], dict[str, datetime | None]] = dict
         """Set by the scheduler: the next time of each job."""
         self.telegram_connected: bool | None = None
         """Set by the Telegram front end; None when it is not configured."""
+        self.page_viewers = 0
+        """Set by the web page: how many browser tabs are open on it now."""
 
     @property
     def predictor(self) -> Predictor:
@@ -118,6 +134,30 @@ class Engine:
 
     def settings(self) -> RuntimeSettings:
         return self.services.runtime.get()
+
+    @property
+    def timezone(self) -> str:
+        """The owner's time zone: dates and times are shown in it."""
+        return self.services.settings.trading.timezone
+
+    def someone_can_answer(self) -> bool:
+        """A person could decide a waiting signal now (Telegram up, or a page open)."""
+        return bool(self.telegram_connected) or self.page_viewers > 0
+
+    def is_viewer(self, actor: str) -> bool:
+        return actor in self.viewers
+
+    def _only_the_owner(self, actor: str, action: str, origin: str | None) -> None:
+        """Viewers may read, never change: refused and audited."""
+        if actor in self.viewers:
+            audit.record(
+                actor,
+                "refused",
+                {"action": action, "why": "viewers may not change anything"},
+                origin=origin,
+                at=self.services.clock.now(),
+            )
+            raise NotAllowed(f"{action}: you may look, not change anything")
 
     # -- reading -------------------------------------------------------------------
 
@@ -152,6 +192,28 @@ class Engine:
     @off_loop
     def signal(self, signal_id: str) -> TradingSignal:
         return approval.load_signal(signal_id)
+
+    def decision_deadline(self, signal: TradingSignal) -> datetime:
+        """When the signal stops waiting, in wall-clock time (for countdowns)."""
+        return self.services.window.deadline(signal)
+
+    @off_loop
+    def order_choices(self, signal_id: str) -> OrderChoices:
+        """What may be changed before approving, and whether the market is open."""
+        signal = approval.load_signal(signal_id)
+        s = self.services
+        quote = s.data.latest_prices([signal.symbol]).get(signal.symbol)
+        return choices_for(
+            signal,
+            quote,
+            market_open=s.market_is_open(),
+            next_open=approval.next_open(s),
+        )
+
+    @off_loop
+    def queued_orders(self) -> list[approval.QueuedOrder]:
+        """Orders approved for the next open, waiting for their time."""
+        return approval.queued_orders()
 
     @off_loop
     def pnl(self, period: PnlPeriod = "today") -> PnlReport:
@@ -213,22 +275,44 @@ class Engine:
     # -- deciding ----------------------------------------------------------------------
 
     @off_loop
-    def approve(self, signal_id: str, actor: str, origin: str | None = None) -> Decision:
-        return approval.approve(self.services, signal_id, actor, origin)
+    def approve(
+        self,
+        signal_id: str,
+        actor: str,
+        origin: str | None = None,
+        *,
+        change: OrderChange | None = None,
+        timing: Timing = "now",
+    ) -> Decision:
+        """Approve as proposed, or changed (half size, a limit, a tighter stop), to go
+        out now, at the next open, or for extended hours."""
+        self._only_the_owner(actor, "approve", origin)
+        return approval.approve(
+            self.services, signal_id, actor, origin, change=change, timing=timing
+        )
 
     @off_loop
     def reject(self, signal_id: str, actor: str, origin: str | None = None) -> Decision:
+        self._only_the_owner(actor, "reject", origin)
         return approval.reject(self.services, signal_id, actor, origin)
+
+    @off_loop
+    def cancel_queued(self, signal_id: str, actor: str, origin: str | None = None) -> Decision:
+        """Withdraw an order approved for the open before it goes out."""
+        self._only_the_owner(actor, "cancel", origin)
+        return approval.cancel_queued(self.services, signal_id, actor, origin)
 
     # -- controlling ---------------------------------------------------------------------
 
     @off_loop
     def set_mode(self, mode: str, actor: str, origin: str | None = None) -> TradingMode:
+        self._only_the_owner(actor, "mode", origin)
         return controls.set_mode(self.services, mode, actor, origin)
 
     async def kill(
         self, scope: KillScope | str, actor: str, origin: str | None = None
     ) -> TradingStatus:
+        await asyncio.to_thread(self._only_the_owner, actor, "kill", origin)
         try:
             chosen = KillScope(scope)
         except ValueError as error:
@@ -237,12 +321,14 @@ class Engine:
 
     @off_loop
     def resume(self, actor: str, origin: str | None = None) -> TradingStatus:
+        self._only_the_owner(actor, "resume", origin)
         return controls.resume(self.services, actor, origin)
 
     @off_loop
     def update_settings(
         self, changes: Mapping[str, Any], actor: str, origin: str | None = None
     ) -> RuntimeSettings:
+        self._only_the_owner(actor, "settings", origin)
         return controls.update_settings(self.services, changes, actor, origin)
 
     # -- running -------------------------------------------------------------------------
@@ -252,6 +338,7 @@ class Engine:
         return self.session.at_decision()
 
     async def run_cycle(self, actor: str = "system", origin: str | None = None) -> CycleReport:
+        await asyncio.to_thread(self._only_the_owner, actor, "run a cycle", origin)
         await self.audit(actor, "cycle.run", {}, origin)
         return await asyncio.to_thread(self.run_cycle_now)
 
@@ -260,6 +347,7 @@ class Engine:
     async def start_backtest(
         self, request: BacktestRequest, actor: str, origin: str | None = None
     ) -> str:
+        await asyncio.to_thread(self._only_the_owner, actor, "backtest", origin)
         run_id = await self.backtests.start(request, actor)
         stored = await self.backtests.get(run_id)  # the checked, normalised request
         await self.audit(actor, "backtest.start", {"run_id": run_id, **stored.request}, origin)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -170,9 +170,13 @@ def _decide(
         quantity = sell_quantity(view, symbol)
         side = OrderSide.SELL
     if quantity > 0:
+        # A signal that asks a person is not refused for the market being closed: the
+        # person chooses to send it at the open or in extended hours, and the approval
+        # re-checks it then. One that would execute by itself is.
+        gate_view = replace(view, market_open=True) if route is Route.ASK else view
         reasons.extend(
             check_trade(
-                view,
+                gate_view,
                 symbol=symbol,
                 side=side,
                 quantity=quantity,

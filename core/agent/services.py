@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.agent.decision_window import DecisionWindow
 from core.base.calendar import ExchangeCalendar
 from core.base.clock import Clock
 from core.base.events import EventBus
@@ -93,5 +94,7 @@ class Services:
     models: ModelHolder
     market_is_open: Callable[[], bool]
     """Asked of the broker's clock when it has one (Alpaca), else of the calendar."""
+    window: DecisionWindow
+    """When waiting signals stop waiting, in wall-clock time (countdowns read it)."""
     mode_label: str = "paper"
     """paper or live, for status lines and badges."""

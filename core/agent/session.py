@@ -7,6 +7,7 @@ the clock). So the order of the day's jobs is written once, here:
 | step | jobs |
 |---|---|
 | start | reconcile · settle interrupted approvals · protect positions · resume flatten |
+| before open | send the orders approved for the open (after a re-check) |
 | open, watch | work orders · track · resume flatten · daily loss · trail stops |
 | decision | work orders · track · daily loss · trading cycle |
 | close | work orders · track · expire signals · trail stops · equity snapshot · |
@@ -28,7 +29,7 @@ import math
 from collections.abc import Callable
 from datetime import timedelta
 
-from core.agent.approval import settle_interrupted
+from core.agent.approval import send_queued, settle_interrupted
 from core.agent.jobs.bookkeeping import daily_summary, snapshot_equity
 from core.agent.jobs.daily_loss import check_daily_loss
 from core.agent.jobs.expiry import expire_signals
@@ -77,6 +78,10 @@ class SessionLifecycle:
         self._run("protect_positions", lambda: self._protect(report.unprotected))
         self._run("resume_flatten", desk.flattener.resume)
         return report
+
+    def before_open(self) -> None:
+        """Just before the open (live: 10 minutes; demo and replay: at the open)."""
+        self._run("send_queued", lambda: send_queued(self.services))
 
     def at_open(self) -> None:
         self.on_watch()

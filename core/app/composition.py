@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core.agent.agent import Agent
 from core.agent.backtest_requests import BacktestService
+from core.agent.decision_window import DecisionWindow
 from core.agent.engine import Engine
 from core.agent.predictor import LivePredictor
 from core.agent.services import ModelHolder, RuntimeHolder, Services
@@ -37,6 +38,9 @@ from storage.database import open_database
 from storage.overrides import load_overrides
 
 log = logging.getLogger(__name__)
+
+WEB_VIEWER = "web:viewer"
+"""The actor of a browser logged in with WEBUI_VIEWER_PASSWORD: it may only read."""
 
 # Providers worth caching: the others already read local data.
 NETWORK_PROVIDERS = ("alpaca", "yahoo")
@@ -162,6 +166,7 @@ def build_agent(
         runtime=effective_runtime(settings),
         models=models,
         market_is_open=market_open_check(broker, calendar, clock),
+        window=DecisionWindow(clock),
         mode_label="live"
         if (settings.trading.broker.kind == "alpaca" and not settings.env.alpaca_paper)
         else "paper",
@@ -174,5 +179,8 @@ def build_agent(
     # Backtests run on real dates (a demo's simulated clock is not "today").
     backtests = backtests or BacktestJobs(settings, LiveClock())
     backtests.fail_interrupted()
-    engine = Engine(services, session, backtests)
+    viewers = frozenset(
+        {f"telegram:{user}" for user in settings.env.telegram_viewers} | {WEB_VIEWER}
+    )
+    engine = Engine(services, session, backtests, viewers=viewers)
     return Agent(engine=engine, services=services, session=session)

@@ -49,7 +49,8 @@ class Stoppable(Protocol):
 @dataclass
 class DemoOptions:
     seconds_per_session: float = 5.0
-    decision_seconds: float = 3.0
+    decision_seconds: float = 60.0
+    """Real seconds the clock waits while a signal waits for a person who can answer."""
     symbols: Sequence[str] = DEMO_SYMBOLS
     lstm: bool = False
     sessions: int | None = None

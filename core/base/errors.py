@@ -22,6 +22,11 @@ class SignalExpiredError(EngineError):
     """The signal waited too long; prices have moved on."""
 
 
+class NotAllowed(EngineError):
+    """A viewer asked for something only the owner may do (approve, kill, resume, mode,
+    settings). Refused and audited; nothing changes."""
+
+
 class InvalidRequest(EngineError):
     """A value a person typed is not allowed (the message names it and the rule).
 

@@ -105,6 +105,11 @@ class SettingsModel(BaseModel):
 # Runtime-editable settings
 
 
+NotifyLevel = Literal["on", "silent", "off"]
+NOTIFY_KINDS: tuple[str, ...] = ("signals", "fills", "stops", "summary", "alerts", "changes")
+"""The kinds of Telegram news the owner chooses a level for (`notify_<kind>`)."""
+
+
 class RuntimeSettings(SettingsModel):
     """What the owner may change while the agent runs, from Telegram or the web page."""
 
@@ -148,6 +153,18 @@ class RuntimeSettings(SettingsModel):
     """Minutes a signal waits for approval before it expires."""
     quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     """Local time range HH:MM-HH:MM in which non-critical notifications are muted."""
+    notify_signals: NotifyLevel = "on"
+    """Signals waiting for you: on, silent (no sound) or off (shown on /signals only)."""
+    notify_fills: NotifyLevel = "on"
+    """Fills and failed orders: on, silent or off."""
+    notify_stops: NotifyLevel = "on"
+    """Stop exits: on or silent (critical news cannot be turned off: off means silent)."""
+    notify_summary: NotifyLevel = "on"
+    """The daily summary after the close: on, silent or off."""
+    notify_alerts: NotifyLevel = "on"
+    """Alerts (critical ones cannot be turned off: off means silent for them)."""
+    notify_changes: NotifyLevel = "on"
+    """Mode changes, kills and resumes (a halt cannot be turned off: off means silent)."""
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> Self:
@@ -375,6 +392,9 @@ class EnvSettings(BaseSettings):
     """Token from @BotFather; without it the Telegram front end is off."""
     telegram_allowed_users: Annotated[tuple[int, ...], NoDecode] = ()
     """Comma-separated Telegram user ids allowed to control the bot."""
+    telegram_viewers: Annotated[tuple[int, ...], NoDecode] = ()
+    """Comma-separated Telegram user ids who may read status, positions, P&L, charts and
+    signals, but not approve, kill, resume, change the mode or settings."""
     telegram_base_url: str | None = None
     """Bot API server, e.g. a self-hosted one; default is Telegram's."""
     webui_host: str = "127.0.0.1"
@@ -383,6 +403,9 @@ class EnvSettings(BaseSettings):
     """Web page port."""
     webui_password: SecretStr | None = None
     """Password for the web page login."""
+    webui_viewer_password: SecretStr | None = None
+    """Optional second password: it opens the page read-only (a viewer, like
+    TELEGRAM_VIEWERS)."""
     webui_storage_secret: SecretStr | None = None
     """Signs the web session cookie; generated under STOCKBOT_HOME when unset."""
     webui_trusted_proxies: str | None = None
@@ -402,7 +425,7 @@ class EnvSettings(BaseSettings):
     stockbot_log_format: Literal["kv", "json"] = "kv"
     """kv: key=value lines; json: one JSON object per line."""
 
-    @field_validator("telegram_allowed_users", mode="before")
+    @field_validator("telegram_allowed_users", "telegram_viewers", mode="before")
     @classmethod
     def _split_user_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -452,6 +475,7 @@ class EnvSettings(BaseSettings):
             self.alpaca_secret_key,
             self.telegram_bot_token,
             self.webui_password,
+            self.webui_viewer_password,
             self.webui_storage_secret,
         )
         return [s.get_secret_value() for s in secrets if s and s.get_secret_value()]

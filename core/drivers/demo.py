@@ -1,16 +1,21 @@
 """The demo's clock: one simulated session every few seconds, through the same session
 lifecycle the live scheduler runs — the open step a minute after the open, the
-decision step at the schedule's time before the close, then a pause so a person can
-approve or reject (in Telegram or on the web page), then the close step."""
+decision step at the schedule's time before the close, then the close step.
+
+After the decision step, while a signal waits for a person who can answer (Telegram is
+up or the web page is open), the simulated clock stops until every waiting signal is
+decided or the decision window (real seconds) passes; the countdowns show that window.
+With nobody to answer, the day goes on and waiting signals expire at the close."""
 
 from __future__ import annotations
 
 import asyncio
 import time as wallclock
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from core.agent.agent import Agent
 from core.base.clock import SimulatedClock
+from storage.signals import pending
 
 
 class DemoDriver:
@@ -22,6 +27,8 @@ class DemoDriver:
         self.calendar = agent.services.calendar
 
     def open_session(self, day: date) -> None:
+        self.clock.set(self.calendar.session_open(day))
+        self.agent.session.before_open()
         self.clock.set(self.calendar.session_open(day) + timedelta(minutes=1))
         self.agent.session.at_open()
 
@@ -33,6 +40,26 @@ class DemoDriver:
     def close_session(self, day: date) -> None:
         self.clock.set(self.calendar.session_close(day))
         self.agent.session.at_close()
+
+    def waiting(self) -> int:
+        """Signals still waiting for a decision."""
+        return len(pending(self.clock.now()))
+
+    async def wait_for_a_person(self, seconds: float, poll: float = 0.25) -> None:
+        """Hold the clock while signals wait and someone can answer, up to `seconds`."""
+        engine, window = self.agent.engine, self.agent.services.window
+        if seconds <= 0 or not engine.someone_can_answer():
+            return
+        if not await asyncio.to_thread(self.waiting):
+            return
+        window.open_until = datetime.now(UTC) + timedelta(seconds=seconds)
+        try:
+            while datetime.now(UTC) < window.open_until:
+                await asyncio.sleep(poll)
+                if not await asyncio.to_thread(self.waiting):
+                    return
+        finally:
+            window.open_until = None
 
 
 async def replay_sessions(
@@ -48,7 +75,7 @@ async def replay_sessions(
         began = wallclock.monotonic()
         await asyncio.to_thread(driver.open_session, day)
         await asyncio.to_thread(driver.decide, day)
-        await asyncio.sleep(decision_seconds)
+        await driver.wait_for_a_person(decision_seconds)
         await asyncio.to_thread(driver.close_session, day)
         if sessions is not None and count >= sessions:
             break

@@ -21,6 +21,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.agent.agent import Agent
+from core.agent.order_choices import QUEUE_LEAD
 from core.drivers.retrain import retrain
 from risk.daily_loss import session_of
 
@@ -61,6 +62,11 @@ class AgentScheduler:
     def next_end_of_day(self, after: datetime) -> datetime:
         return self._next_close_plus(after, END_OF_DAY_DELAY)
 
+    def next_pre_open(self, after: datetime) -> datetime:
+        """QUEUE_LEAD before the first session open later than `after` + the lead."""
+        calendar = self.agent.services.calendar
+        return calendar.next_open(after + QUEUE_LEAD) - QUEUE_LEAD
+
     # -- jobs ------------------------------------------------------------------------
 
     def _in_thread(
@@ -86,6 +92,10 @@ class AgentScheduler:
             log.exception("trading cycle failed")
         finally:
             self._place("cycle", self._cycle, self.next_cycle_time(self.agent.services.clock.now()))
+
+    async def _pre_open(self) -> None:
+        await self._in_thread("pre_open", self.agent.session.before_open)()
+        self._place("pre_open", self._pre_open, self.next_pre_open(self.agent.services.clock.now()))
 
     async def _eod(self) -> None:
         await self._in_thread("end_of_day", self.agent.session.at_close)()
@@ -138,6 +148,7 @@ class AgentScheduler:
         )
         self._place("cycle", self._cycle, self.next_cycle_time(now))
         self._place("end_of_day", self._eod, self.next_end_of_day(now))
+        self._place("pre_open", self._pre_open, self.next_pre_open(now))
         self.scheduler.start()
         log.info("scheduler started", extra={"jobs": len(self.scheduler.get_jobs())})
 

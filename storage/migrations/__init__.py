@@ -23,6 +23,7 @@ from storage.migrations import (
     m0005_backtest_runs,
     m0006_signal_message_copies,
     m0007_order_paths,
+    m0008_order_choices,
 )
 
 
@@ -43,6 +44,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0005_backtest_runs,
         m0006_signal_message_copies,
         m0007_order_paths,
+        m0008_order_choices,
     )
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -146,6 +146,15 @@ class FakeAlpacaServer(LoopbackServer):
                     self._fill(order)
             self._log_stops()
 
+    def open_market(self) -> None:
+        """The session opens: market-on-open orders fill at the opening price."""
+        with self.state.lock:
+            self.state.market_open = True
+            for order in list(self.state.orders.values()):
+                if order["time_in_force"] == "opg" and self._is_working(order):
+                    self._fill(order)
+            self._log_stops()
+
     def fill_order(self, client_order_id: str, qty: float | None = None) -> None:
         """Fill a working order now (all of it, or `qty` more shares)."""
         with self.state.lock:
@@ -297,7 +306,9 @@ class FakeAlpacaServer(LoopbackServer):
                 return refusal
             order = self._new_order(body, client_id, symbol, qty)
             fills_now = (
-                self.state.fill_orders and self.state.market_open
+                self.state.fill_orders
+                and self.state.market_open
+                and order["time_in_force"] != "opg"  # market-on-open waits for the open
                 if order["type"] == "market"
                 else self._reached(order)
             )

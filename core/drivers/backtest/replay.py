@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.agent import approval
+from core.agent.decision_window import DecisionWindow
 from core.agent.pipeline import CycleAction
 from core.agent.predictor import Predictor
 from core.agent.services import ModelHolder, RuntimeHolder, Services
@@ -70,6 +71,7 @@ def replay_services(
         models=ModelHolder(),
         # Replay decides at the close and fills at the next open.
         market_is_open=lambda: True,
+        window=DecisionWindow(clock),
         mode_label="backtest",
     )
 
@@ -131,6 +133,7 @@ def _replay(
     decide = approval.approve if config.approve_policy == "approve" else approval.reject
     for number, day in enumerate(sessions):
         clock.set(calendar.session_open(day))
+        session.before_open()
         session.at_open()
         clock.set(calendar.session_close(day))
         if walk is not None and number % config.retrain_every == 0:

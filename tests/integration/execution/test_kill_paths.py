@@ -81,3 +81,27 @@ def test_kill_stop_keeps_protective_stops_and_cancels_entries(desk, fake) -> Non
         client_order_id_for("late")
     ]
     assert len(fake.working_stops("PLTR")) == 1
+
+
+def test_a_market_on_open_order_waits_for_the_open_at_alpaca(desk, fake) -> None:
+    """An approval after the close goes out with time in force `opg` and fills when the
+    session opens, with its protective stop placed then."""
+    fake.state.market_open = False
+    intent = planned_entry("evening")
+    outcome = desk.orders.submit(
+        OrderIntent(
+            client_order_id=intent.client_order_id,
+            symbol=intent.symbol,
+            side=intent.side,
+            quantity=intent.quantity,
+            time_in_force="opg",
+            signal_id=intent.signal_id,
+        )
+    )
+    assert outcome.status is OrderStatus.SUBMITTED
+    [sent] = fake.requests_to("/v2/orders", method="POST")
+    assert sent.body["time_in_force"] == "opg"
+    fake.open_market()
+    desk.orders.track()
+    assert orders.get_by_client_id(intent.client_order_id).status == OrderStatus.FILLED.value
+    assert len(fake.working_stops("PLTR")) == 1

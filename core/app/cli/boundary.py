@@ -106,16 +106,15 @@ def _log_file() -> Path | None:
 
 
 def _open_log_file(args: argparse.Namespace) -> Path | None:
-    """The log file, set up now if the command failed before it could set it up."""
-    path = _log_file()
-    if path is not None:
-        return path
-    try:
-        from core.app.cli.common import setup_file_logging
+    """This command's log file; set up now if the command failed before its own set-up
+    (`run_guarded` records the settings once it has set the log file up)."""
+    if current.settings is None:
+        try:
+            from core.app.cli.common import setup_file_logging
 
-        setup_file_logging(current.settings or _load_settings(args))
-    except Exception:  # no usable log file: the traceback goes to the console instead
-        return None
+            setup_file_logging(_load_settings(args))
+        except Exception:  # no usable log file: the traceback goes to the console instead
+            return None
     return _log_file()
 
 

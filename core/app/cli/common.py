@@ -146,7 +146,7 @@ def run_guarded(args: argparse.Namespace, body: Callable[[Settings], int]) -> in
     settings = load_cli_settings(args)
     prepare_home(settings)
     setup_file_logging(settings)
-    current.settings = settings
+    current.settings = settings  # from here on, the log file is this command's
     return body(settings)
 
 

@@ -153,3 +153,22 @@ def test_the_backtest_summary_shows_percentages_and_money() -> None:
         "turnover 5.2× equity, costs $1,234.50"
     )
     assert "total_return" not in text
+
+
+def test_a_broken_installation_is_one_line_with_the_log_too(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before the command's own set-up (here: its module cannot even be imported, as
+    LightGBM's cannot without libgomp), the log file is set up to hold the traceback."""
+
+    def missing_library(handler: str) -> None:
+        raise OSError("libgomp.so.1: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr("core.app.cli.boundary._resolve", missing_library)
+    assert main(["backtest", "--symbols", "AAA"]) == 1
+    log = isolated_env / "logs" / "stockbot.log"
+    assert capsys.readouterr().err == (
+        "error: unexpected OSError: libgomp.so.1: cannot open shared object file: No such "
+        f"file or directory — the traceback is in {log}\n"
+    )
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")

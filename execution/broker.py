@@ -43,7 +43,6 @@ from core.base.types import (
     Symbol,
 )
 
-
 TimeInForce = Literal["day", "gtc", "opg"]
 """day; gtc (protective stops); opg: market-on-open, sent before the open."""
 

@@ -28,11 +28,11 @@ def test_a_kill_racing_the_daily_loss_lift_always_ends_halted(agent) -> None:
         keeper.change(lambda current: halted_by_the_limit)  # the lift is due now
         start = threading.Barrier(2)
 
-        def lift() -> None:
+        def lift(start: threading.Barrier = start) -> None:
             start.wait()
             check_daily_loss(s)
 
-        def kill() -> None:
+        def kill(start: threading.Barrier = start) -> None:
             start.wait()
             controls.kill(s, KillScope.STOP, "telegram:1", "chat:1")
 

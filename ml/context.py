@@ -40,24 +40,28 @@ def aligned_context(context: pd.DataFrame, index: pd.DatetimeIndex, symbol: str)
     return context.loc[index]
 
 
-def context_matrix(bars: pd.DataFrame, context: pd.DataFrame, symbol: str = "?") -> np.ndarray:
-    """(bars − warm-up, context features), aligned with `feature_matrix` rows."""
-    spy_close = context["close"].astype(float)
-    spy_log = log_prices(spy_close)
-    spy_ret = spy_log.diff()
-    # SPY's own figures use SPY's full history, then are picked on the stock's dates.
-    spy = pd.DataFrame(
+def market_figures(context: pd.DataFrame) -> pd.DataFrame:
+    """SPY's own figures over its whole history, once per sample build (not per stock):
+    the five spy_* features and its log price, then picked on each stock's dates."""
+    close = context["close"].astype(float)
+    log = log_prices(close)
+    return pd.DataFrame(
         {
-            "spy_logret_5": spy_log.diff(5),
-            "spy_logret_20": spy_log.diff(20),
-            "spy_rv_20": spy_ret.rolling(20).std(),
-            "spy_drawdown_250": spy_close / spy_close.rolling(CONTEXT_WINDOW).max() - 1.0,
-            "spy_close_sma_200": spy_close / spy_close.rolling(200).mean() - 1.0,
+            "spy_logret_5": log.diff(5),
+            "spy_logret_20": log.diff(20),
+            "spy_rv_20": log.diff().rolling(20).std(),
+            "spy_drawdown_250": close / close.rolling(CONTEXT_WINDOW).max() - 1.0,
+            "spy_close_sma_200": close / close.rolling(200).mean() - 1.0,
+            "log": log,
         },
         index=context.index,
     )
-    spy["log"] = spy_log
-    on_days = aligned_context(spy, pd.DatetimeIndex(bars.index), symbol)
+
+
+def context_matrix(bars: pd.DataFrame, market: pd.DataFrame, symbol: str = "?") -> np.ndarray:
+    """(bars − warm-up, context features), aligned with `feature_matrix` rows; `market`
+    is `market_figures(SPY's bars)`."""
+    on_days = aligned_context(market, pd.DatetimeIndex(bars.index), symbol)
     # Beta and relative strength pair the stock's move with SPY's over the same bars.
     stock_log = log_prices(bars["close"])
     stock_ret = stock_log.diff()
@@ -82,9 +86,8 @@ def context_matrix(bars: pd.DataFrame, context: pd.DataFrame, symbol: str = "?")
     return matrix
 
 
-def market_trend(bars: pd.DataFrame, context: pd.DataFrame, symbol: str = "?") -> np.ndarray:
+def market_trend(bars: pd.DataFrame, market: pd.DataFrame, symbol: str = "?") -> np.ndarray:
     """SPY's close over its 200-session mean − 1 on each of the stock's bars (the trend
     filter's market half), whether or not the model reads context features."""
-    close = context["close"].astype(float)
-    trend = (close / close.rolling(200).mean() - 1.0).to_frame("trend")
-    return aligned_context(trend, pd.DatetimeIndex(bars.index), symbol)["trend"].to_numpy()
+    trend = market[["spy_close_sma_200"]]
+    return aligned_context(trend, pd.DatetimeIndex(bars.index), symbol).iloc[:, 0].to_numpy()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.context import context_matrix, market_trend
+from ml.context import context_matrix, market_figures, market_trend
 from ml.features import WARMUP_BARS, feature_matrix, feature_names
 from ml.labels import direction_labels
 from ml.targets import DirectionTarget, Target, TargetName
@@ -146,7 +146,7 @@ def build_samples(
     `context`: SPY's daily bars covering every session of every symbol, or None; with
     `context_features` False it only feeds the index's market trend (for baselines)."""
     target = target or DirectionTarget(horizon=horizon, dead_zone=dead_zone)
-    market = _normalised(context, "context") if context is not None else None
+    market = market_figures(_normalised(context, "context")) if context is not None else None
     blocks: list[np.ndarray] = []
     symbols: list[np.ndarray] = []
     positions: list[np.ndarray] = []

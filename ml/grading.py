@@ -113,7 +113,7 @@ def _brier_criterion(record: TradeRecord, bootstrap: QuarterBootstrap) -> Criter
         ci.estimate,
         "95% interval of (base rate's Brier − model's) above 0",
         passed,
-        f"its probabilities {verdict} the plan's base rate: Brier "
+        f"its probabilities {verdict} the base rate: Brier "
         f"{_brier(record.labels, record.probability):.4f} vs "
         f"{_brier(record.labels, record.base_rate):.4f}, gain {ci}",
         {"interval": ci.to_dict()},

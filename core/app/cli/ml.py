@@ -266,24 +266,27 @@ def format_trades(report: EvaluationReport) -> str:
 
 
 def format_groups(report: EvaluationReport, key: str, title: str) -> str:
-    """Per year or per symbol: the ensemble's and the base rate's probability figures,
-    what the ensemble's trades and all trades earned."""
+    """Per year or per symbol: the ensemble's and the base rate's probability figures
+    and, for the plan target, what the ensemble's trades and all trades earned."""
     groups = report.by_year if key == "year" else report.by_symbol
     probability = groups.get("probability", {})
     trades = groups.get("trades", {})
-    lines = [
-        f"{title:<8} {'n':>6} {'AUC':>6} {'Brier':>7} {'base':>7} "
-        f"{'sel.':>6} {'sel. R':>7} {'all R':>7}"
-    ]
+    header = f"{title:<8} {'n':>6} {'AUC':>6} {'Brier':>7} {'base':>7}"
+    lines = [header + (f" {'sel.':>6} {'sel. R':>7} {'all R':>7}" if trades else "")]
     for group, figures in probability.items():
         ens, base = figures[ENSEMBLE], figures[BASE_RATE]
-        row = trades.get(ENSEMBLE, {}).get(group, {})
-        chosen, every = row.get("selected", {}), row.get("all", {})
-        lines.append(
+        line = (
             f"{group:<8} {ens['n']:6d} {_num(ens['auc'], '6.3f'):>6} {ens['brier']:7.4f} "
-            f"{base['brier']:7.4f} {chosen.get('trades', 0):6d} "
-            f"{_num(chosen.get('mean_r'), '+7.3f'):>7} {_num(every.get('mean_r'), '+7.3f'):>7}"
+            f"{base['brier']:7.4f}"
         )
+        if trades:
+            row = trades.get(ENSEMBLE, {}).get(group, {})
+            chosen, every = row.get("selected", {}), row.get("all", {})
+            line += (
+                f" {chosen.get('trades', 0):6d} {_num(chosen.get('mean_r'), '+7.3f'):>7} "
+                f"{_num(every.get('mean_r'), '+7.3f'):>7}"
+            )
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -95,3 +95,12 @@ def test_evaluate_prints_and_stores_everything(isolated_env: Path, tmp_path: Pat
 def test_bad_model_name_is_a_usage_error(capsys) -> None:
     assert main(["evaluate", *ARGS[:-1], "gbm,svm"]) == 2
     assert "--models: ['svm'] not allowed" in capsys.readouterr().err
+
+
+def test_next_day_direction_stays_available_as_a_diagnostic(capsys) -> None:
+    code = main(["evaluate", *ARGS, "--target", "direction", "--folds", "1", "--no-controls"])
+    assert code == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "target direction, horizon 1 sessions" in out
+    assert "Trades each would select" not in out  # no R without the plan
+    assert "only a model of the plan's trades can show an edge" in out

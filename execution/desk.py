@@ -15,6 +15,7 @@ from execution.order_manager import OrderManager
 from execution.protection import ProtectiveStops
 from execution.reconciliation import Reconciler
 from execution.trading_state import TradingStateKeeper
+from storage.port import Store
 
 
 @dataclass
@@ -29,13 +30,19 @@ class OrderDesk:
 def open_desk(
     broker: Broker,
     *,
+    store: Store,
     clock: Clock,
     publish: Callable[[Event], None] = lambda event: None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> OrderDesk:
-    trading_state = TradingStateKeeper(publish)
+    trading_state = TradingStateKeeper(store.state, publish)
     orders = OrderManager(
-        broker, clock=clock, publish=publish, trading_state=trading_state, sleep=sleep
+        broker,
+        store=store,
+        clock=clock,
+        publish=publish,
+        trading_state=trading_state,
+        sleep=sleep,
     )
     stops = ProtectiveStops(orders)
     return OrderDesk(

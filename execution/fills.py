@@ -19,10 +19,10 @@ from core.base.events import Event, OrderFailed, OrderFilled, StopTriggered
 from core.base.types import ExitReason, OrderSide, OrderStatus
 from execution.broker import BrokerOrder
 from risk.trading_state import OrderPurpose
-from storage import orders
-from storage.journal import NewFill, PlannedStop, apply_broker_update
+from storage.journal import NewFill, PlannedStop
 from storage.orders import OrderRow
-from storage.signals import SignalNotFound, get_signal
+from storage.port import Store
+from storage.signals import SignalNotFound
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class FillListener(Protocol):
 
 
 class FillHandler:
-    def __init__(self, *, clock: Clock, publish: Callable[[Event], None]) -> None:
+    def __init__(self, *, store: Store, clock: Clock, publish: Callable[[Event], None]) -> None:
+        self._store = store
         self._clock = clock
         self._publish = publish
         self.listener: FillListener | None = None
@@ -58,11 +59,11 @@ class FillHandler:
             price = (
                 placed.filled_avg_price * placed.filled_quantity - previous_avg * previous_filled
             ) / new_quantity
-            commission = max(placed.commission - orders.commission_recorded(row), 0.0)
+            commission = max(placed.commission - self._store.orders.commission_recorded(row), 0.0)
             fill = NewFill(new_quantity, price, commission, placed.updated_at or now)
         side = OrderSide(row.side)
         purpose = OrderPurpose(row.purpose)
-        apply_broker_update(
+        self._store.journal.apply_broker_update(
             row,
             status=placed.status,
             broker_order_id=placed.broker_order_id,
@@ -91,7 +92,7 @@ class FillHandler:
     def fail(self, row: OrderRow, reason: str) -> None:
         """An intent that will not be sent (the gate, a refusal): order and signal marked
         failed in one transaction, and the failure announced."""
-        apply_broker_update(
+        self._store.journal.apply_broker_update(
             row,
             status=OrderStatus.FAILED,
             broker_order_id=None,
@@ -114,7 +115,7 @@ class FillHandler:
 
     def cancelled(self, row: OrderRow, reason: str) -> None:
         """An intent withdrawn before it reached the broker (nothing left to sell)."""
-        apply_broker_update(
+        self._store.journal.apply_broker_update(
             row,
             status=OrderStatus.CANCELLED,
             broker_order_id=None,
@@ -127,14 +128,13 @@ class FillHandler:
             now=self._clock.now(),
         )
 
-    @staticmethod
-    def _planned_stop(row: OrderRow) -> PlannedStop | None:
+    def _planned_stop(self, row: OrderRow) -> PlannedStop | None:
         """The entry's planned risk per share: the signal's price less its stop — or
         less the tighter stop its approver chose."""
         if row.signal_id is None:
             return None
         try:
-            signal = get_signal(row.signal_id)
+            signal = self._store.signals.get_signal(row.signal_id)
         except SignalNotFound:
             return None
         stop = row.planned_stop if row.planned_stop is not None else signal.stop_price

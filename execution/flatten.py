@@ -34,7 +34,7 @@ from execution.broker import BrokerError
 from execution.order_manager import OrderIntent, OrderManager
 from execution.trading_state import Decide
 from risk.trading_state import OrderPurpose, kill
-from storage import flatten_jobs, orders
+from storage import flatten_jobs
 from storage.flatten_jobs import FlattenJobRecord
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class Flattener:
         """Record the job first (a crash from here on is resumed at start), halt
         trading, then run it; returns the HALTED status."""
         now = self._orders.clock.now()
-        job = flatten_jobs.start(requested_by, origin=origin, at=now)
+        job = self._orders.store.flatten.start(requested_by, origin=origin, at=now)
         log.info("flatten started", extra={"job": job.id, "by": requested_by})
         status = self._orders.trading_state.change(
             lambda current: kill(current, KillScope.FLATTEN, actor=requested_by, now=now).status,
@@ -73,7 +73,7 @@ class Flattener:
     def resume(self) -> int:
         """Continue every unfinished flatten (halted first, should a crash have come
         between recording it and halting); returns how many there were."""
-        jobs = flatten_jobs.unfinished()
+        jobs = self._orders.store.flatten.unfinished()
         for job in jobs:
             self._orders.trading_state.change(self._halt_unless_halted(job))
             self.run(job)
@@ -102,7 +102,9 @@ class Flattener:
             )
         )
         log.error("flatten incomplete", extra={"job": job.id, "left": left})
-        flatten_jobs.finish(job.id, status=flatten_jobs.RUNNING, detail=detail, at=self._now())
+        self._orders.store.flatten.finish(
+            job.id, status=flatten_jobs.RUNNING, detail=detail, at=self._now()
+        )
         return False
 
     def _halt_unless_halted(self, job: FlattenJobRecord) -> Decide:
@@ -126,7 +128,7 @@ class Flattener:
         manager.track()
         selling = {
             row.symbol: row
-            for row in orders.working(purpose=OrderPurpose.FLATTEN.value)
+            for row in self._orders.store.orders.working(purpose=OrderPurpose.FLATTEN.value)
             if row.side == OrderSide.SELL.value
         }
         for position in manager.broker.get_positions():
@@ -152,7 +154,7 @@ class Flattener:
         """Orders at the broker the journal does not know (placed elsewhere)."""
         broker = self._orders.broker
         for placed in broker.list_orders("open"):
-            if orders.get_by_client_id(placed.client_order_id) is None:
+            if self._orders.store.orders.get_by_client_id(placed.client_order_id) is None:
                 broker.cancel_order(placed.broker_order_id)
 
     def _what_is_left(self) -> str:
@@ -164,7 +166,7 @@ class Flattener:
         return ", ".join(parts)
 
     def _finish(self, job: FlattenJobRecord, status: str, detail: str) -> None:
-        flatten_jobs.finish(job.id, status=status, detail=detail, at=self._now())
+        self._orders.store.flatten.finish(job.id, status=status, detail=detail, at=self._now())
         self._orders.publish(
             Alert(
                 severity="info",

@@ -57,8 +57,8 @@ from execution.broker import (
 from execution.fills import FillHandler
 from execution.trading_state import TradingStateKeeper
 from risk.trading_state import OrderPurpose, change_state, order_allowed
-from storage import orders
 from storage.orders import IntentFields, OrderRow
+from storage.port import Store
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class OrderOutcome:
 
     @classmethod
     def of(cls, row: OrderRow) -> OrderOutcome:
-        row = orders.reload(row)
+        """From a journal record (stores update the record they hand out)."""
         return cls(
             row.client_order_id,
             row.symbol,
@@ -152,6 +152,7 @@ class OrderManager:
         self,
         broker: Broker,
         *,
+        store: Store,
         clock: Clock,
         publish: Callable[[Event], None] = lambda event: None,
         trading_state: TradingStateKeeper | None = None,
@@ -161,10 +162,11 @@ class OrderManager:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.broker = broker
+        self.store = store
         self._clock = clock
         self._publish = publish
-        self.trading_state = trading_state or TradingStateKeeper(publish)
-        self.fills = FillHandler(clock=clock, publish=publish)
+        self.trading_state = trading_state or TradingStateKeeper(store.state, publish)
+        self.fills = FillHandler(store=store, clock=clock, publish=publish)
         self.exits = ExitGuard()
         self._resubmit_attempts = resubmit_attempts
         self._lookup_attempts = lookup_attempts
@@ -190,7 +192,7 @@ class OrderManager:
 
     def submit(self, intent: OrderIntent) -> OrderOutcome:
         """Journal the intent, then send it (an exit frees its shares first)."""
-        row, created = orders.write_intent(intent.fields(), self._clock.now())
+        row, created = self.store.orders.write_intent(intent.fields(), self._clock.now())
         if not created and OrderStatus(row.status) is not OrderStatus.APPROVED:
             return OrderOutcome.of(row)  # already sent: a retry or a double tap
         return self.send(row)
@@ -233,7 +235,7 @@ class OrderManager:
             self.fills.cancelled(row, "nothing held any more (the protective stop filled first)")
             return OrderOutcome.of(row)
         if held + _EPSILON < row.quantity:
-            orders.shrink_intent(row, held, self._clock.now())
+            self.store.orders.shrink_intent(row, held, self._clock.now())
         outcome = self._send(row)
         # Whatever the exit did, the shares it does not hold keep a stop.
         self.exits.restore(row.symbol)
@@ -280,10 +282,10 @@ class OrderManager:
         except BrokerError as error:
             return self.fail(row, str(error))
         if placed is None:
-            row = orders.reload(row)
+            row = self.store.orders.reload(row)
             if OrderStatus(row.status) is OrderStatus.APPROVED:
                 now = self._clock.now()
-                orders.update(
+                self.store.orders.update(
                     row,
                     status=OrderStatus.SUBMITTED,
                     error=row.error or UNKNOWN_OUTCOME,
@@ -335,7 +337,7 @@ class OrderManager:
                 # Not resent. The first request may still arrive late; the row stays
                 # open (outcome unknown), so tracking and reconciliation keep looking
                 # it up by client order id and a kill cancels it if it appears.
-                orders.update(
+                self.store.orders.update(
                     row, error=f"{UNKNOWN_OUTCOME}; not resent ({blocked})", now=self._clock.now()
                 )
                 log.warning("resend blocked", extra={"client_order_id": row.client_order_id})
@@ -346,7 +348,7 @@ class OrderManager:
             except OutcomeUnknown:
                 continue
             except BrokerError as error:
-                orders.update(row, error=str(error), now=self._clock.now())
+                self.store.orders.update(row, error=str(error), now=self._clock.now())
                 return None
         return None
 
@@ -372,7 +374,7 @@ class OrderManager:
     def replace(self, row: OrderRow, intent: OrderIntent) -> OrderOutcome:
         """Replace a working order by a new one (journaled first) in one broker call;
         the old one ends cancelled. On failure the old one stays as it was."""
-        new, created = orders.write_intent(intent.fields(), self._clock.now())
+        new, created = self.store.orders.write_intent(intent.fields(), self._clock.now())
         if not created and OrderStatus(new.status) is not OrderStatus.APPROVED:
             return OrderOutcome.of(new)
         blocked = self.gate(intent.purpose)
@@ -420,7 +422,7 @@ class OrderManager:
     def cancel(self, row: OrderRow) -> OrderOutcome:
         """Cancel one order and wait until the broker shows it final (cancelled, or
         filled meanwhile). An intent that never reached the broker is withdrawn."""
-        row = orders.reload(row)
+        row = self.store.orders.reload(row)
         if OrderStatus(row.status) in FINAL_STATUSES:
             return OrderOutcome.of(row)
         if row.client_order_id in self.in_flight:
@@ -434,7 +436,7 @@ class OrderManager:
                 self.fills.cancelled(row, "cancelled before it reached the broker")
                 return OrderOutcome.of(row)
             self.fills.apply(row, found)
-            row = orders.reload(row)
+            row = self.store.orders.reload(row)
         assert row.broker_order_id is not None  # adopted or sent just above
         try:
             self.broker.cancel_order(row.broker_order_id)
@@ -450,7 +452,7 @@ class OrderManager:
     def cancel_working(self, *, purposes: tuple[OrderPurpose, ...]) -> list[OrderOutcome]:
         """Cancel every working order of these purposes, each confirmed by the broker."""
         outcomes = []
-        for row in orders.unfinished():
+        for row in self.store.orders.unfinished():
             if OrderPurpose(row.purpose) in purposes:
                 outcomes.append(self.cancel(row))
         return outcomes
@@ -460,7 +462,7 @@ class OrderManager:
     def track(self) -> int:
         """Poll the broker for every open order we sent; returns how many changed."""
         changed = 0
-        for row in orders.unfinished():
+        for row in self.store.orders.unfinished():
             if row.client_order_id in self.in_flight:
                 continue
             if row.broker_order_id is None:

@@ -45,7 +45,8 @@ from execution.broker import (
     ReplaceRequest,
     UnknownSymbol,
 )
-from storage import paper_exchange as books
+from storage.paper_exchange import OPEN_STATUSES, ExecutionRefused, PaperOrderRow
+from storage.port import PaperRepo
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,9 @@ class PaperBroker:
         slippage_bps: float = 5.0,
         commission_per_share: float = 0.0,
         session_bars: SessionBars | None = None,
+        books: PaperRepo,
     ) -> None:
+        self._books = books
         self._market = market
         self._clock = clock
         self._calendar = calendar
@@ -120,6 +123,7 @@ class PaperBroker:
         market: MarketDataProvider,
         clock: Clock,
         calendar: ExchangeCalendar,
+        books: PaperRepo,
         session_bars: SessionBars | None = None,
     ) -> PaperBroker:
         """The one place the configuration's paper costs become an exchange (the agent
@@ -132,6 +136,7 @@ class PaperBroker:
             slippage_bps=settings.slippage_bps,
             commission_per_share=settings.commission_per_share,
             session_bars=session_bars,
+            books=books,
         )
 
     # -- account -------------------------------------------------------------------
@@ -140,13 +145,13 @@ class PaperBroker:
         return self._market.latest_prices(symbols) if symbols else {}
 
     def get_account(self) -> BrokerAccount:
-        cash = books.cash(self.starting_cash, self._clock.now())
+        cash = self._books.cash(self.starting_cash, self._clock.now())
         positions = self.get_positions()
         equity = cash + sum(p.market_value or 0.0 for p in positions)
         return BrokerAccount(cash=cash, equity=equity, buying_power=cash)
 
     def get_positions(self) -> list[BrokerPosition]:
-        rows = books.positions()
+        rows = self._books.positions()
         prices = self._prices([r.symbol for r in rows])
         out = []
         for row in rows:
@@ -178,8 +183,7 @@ class PaperBroker:
 
     # -- orders --------------------------------------------------------------------
 
-    @staticmethod
-    def _to_broker(row: books.PaperOrderRow) -> BrokerOrder:
+    def _to_broker(self, row: PaperOrderRow) -> BrokerOrder:
         return BrokerOrder(
             broker_order_id=row.id,
             client_order_id=row.client_order_id,
@@ -195,7 +199,7 @@ class PaperBroker:
             submitted_at=row.submitted_at,
             updated_at=row.updated_at,
             reject_reason=row.reject_reason,
-            commission=books.commission_of(row),
+            commission=self._books.commission_of(row),
         )
 
     def submit_order(self, request: OrderRequest) -> BrokerOrder:
@@ -205,7 +209,7 @@ class PaperBroker:
             raise UnknownSymbol(f"{request.symbol}: no price; the paper exchange cannot trade it")
         _check_cents(request.limit_price, request.stop_price)
         self._check_affordable(request, price)
-        row = books.create_order(
+        row = self._books.create_order(
             client_order_id=request.client_order_id,
             symbol=request.symbol,
             side=request.side,
@@ -225,13 +229,13 @@ class PaperBroker:
 
     def _check_affordable(self, request: OrderRequest, price: float) -> None:
         if request.side is OrderSide.SELL:
-            quantity = books.held(request.symbol)
+            quantity = self._books.held(request.symbol)
             if request.quantity > quantity + _EPSILON:
                 raise OrderRejected(
                     f"sell {request.quantity:g} {request.symbol}: only {quantity:g} held "
                     "(the paper broker does not sell short)"
                 )
-            available = quantity - books.held_by_open_sells(request.symbol)
+            available = quantity - self._books.held_by_open_sells(request.symbol)
             if request.quantity > available + _EPSILON:
                 raise InsufficientQuantity(
                     f"insufficient qty available for order (requested: {request.quantity:g}, "
@@ -242,7 +246,7 @@ class PaperBroker:
         cost = request.quantity * self._slipped(reference, OrderSide.BUY) + self._commission(
             request.quantity
         )
-        cash = books.cash(self.starting_cash, self._clock.now())
+        cash = self._books.cash(self.starting_cash, self._clock.now())
         if cost > cash + _EPSILON:
             raise InsufficientBuyingPower(
                 f"buy {request.quantity:g} {request.symbol} costs about ${cost:,.2f}; "
@@ -257,7 +261,7 @@ class PaperBroker:
         return quantity * self.commission_per_share
 
     def _try_fill(
-        self, row: books.PaperOrderRow, *, open_: float, high: float, low: float, now: datetime
+        self, row: PaperOrderRow, *, open_: float, high: float, low: float, now: datetime
     ) -> bool:
         """Fill `row` against one price range if its type allows; True when filled."""
         side = OrderSide(row.side)
@@ -272,11 +276,11 @@ class PaperBroker:
             price = min(price, limit) if side is OrderSide.BUY else max(price, limit)
         commission = self._commission(row.quantity - row.filled_quantity)
         try:
-            books.execute(
+            self._books.execute(
                 row, price=price, commission=commission, starting_cash=self.starting_cash, now=now
             )
-        except books.ExecutionRefused as refused:
-            books.finish(row, OrderStatus.FAILED, now, reason=str(refused))
+        except ExecutionRefused as refused:
+            self._books.finish(row, OrderStatus.FAILED, now, reason=str(refused))
             return False
         log.info(
             "paper fill",
@@ -291,7 +295,7 @@ class PaperBroker:
             return self._process_against_bars(now)
         if not self._calendar.is_open(now):
             return 0
-        rows = books.orders("open")
+        rows = self._books.orders("open")
         prices = self._prices(sorted({r.symbol for r in rows}))
         filled = 0
         for row in rows:
@@ -303,7 +307,7 @@ class PaperBroker:
     def _process_against_bars(self, now: datetime) -> int:
         assert self._session_bars is not None
         filled = 0
-        for row in books.orders("open"):
+        for row in self._books.orders("open"):
             bar = self._session_bars.session_bar(row.symbol, now)
             if bar is None or row.submitted_at > bar.opens_at:
                 continue  # placed during this session: it rests until the next bar
@@ -311,34 +315,34 @@ class PaperBroker:
         return filled
 
     def get_order(self, broker_order_id: str) -> BrokerOrder:
-        row = books.order(broker_order_id)
+        row = self._books.order(broker_order_id)
         if row is None:
             raise OrderNotFound(f"no paper order {broker_order_id}")
         return self._to_broker(row)
 
     def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
-        row = books.order_by_client_id(client_order_id)
+        row = self._books.order_by_client_id(client_order_id)
         return self._to_broker(row) if row else None
 
     def list_orders(
         self, status: OrderQuery = "open", since: datetime | None = None
     ) -> list[BrokerOrder]:
-        return [self._to_broker(row) for row in books.orders(status, since)]
+        return [self._to_broker(row) for row in self._books.orders(status, since)]
 
     def cancel_order(self, broker_order_id: str) -> None:
-        row = books.order(broker_order_id)
+        row = self._books.order(broker_order_id)
         if row is None:
             raise OrderNotFound(f"no paper order {broker_order_id}")
-        books.finish(row, OrderStatus.CANCELLED, self._clock.now())
+        self._books.finish(row, OrderStatus.CANCELLED, self._clock.now())
 
     def replace_order(self, broker_order_id: str, change: ReplaceRequest) -> BrokerOrder:
-        row = books.order(broker_order_id)
+        row = self._books.order(broker_order_id)
         if row is None:
             raise OrderNotFound(f"no paper order {broker_order_id}")
-        if row.status not in books.OPEN_STATUSES:
+        if row.status not in OPEN_STATUSES:
             raise OrderRejected(f"order {broker_order_id} is already {row.status}")
         _check_cents(None, change.stop_price)
-        new = books.replace(
+        new = self._books.replace(
             row,
             client_order_id=change.client_order_id,
             quantity=change.quantity,
@@ -352,11 +356,11 @@ class PaperBroker:
         return self.get_order(new.id)
 
     def cancel_all(self) -> None:
-        for row in books.orders("open"):
-            books.finish(row, OrderStatus.CANCELLED, self._clock.now())
+        for row in self._books.orders("open"):
+            self._books.finish(row, OrderStatus.CANCELLED, self._clock.now())
 
     def close_position(self, symbol: str) -> BrokerOrder | None:
-        quantity = books.held(symbol)
+        quantity = self._books.held(symbol)
         if quantity <= _EPSILON:
             return None
         client_id = f"close-{symbol}-{self._clock.now():%Y%m%dT%H%M%S%f}"
@@ -368,7 +372,7 @@ class PaperBroker:
 
     def close_all(self) -> list[BrokerOrder]:
         orders = []
-        for position in books.positions():
+        for position in self._books.positions():
             order = self.close_position(position.symbol)
             if order is not None:
                 orders.append(order)

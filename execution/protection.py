@@ -23,7 +23,6 @@ from core.base.types import FINAL_STATUSES, ExitReason, OrderSide, OrderType
 from execution.fills import FillEvent
 from execution.order_manager import ExitGuard, OrderIntent, OrderManager
 from risk.trading_state import OrderPurpose
-from storage import book, flatten_jobs, orders
 from storage.book import PositionRow
 from storage.orders import PROTECT, OrderRow
 
@@ -76,9 +75,9 @@ class ProtectiveStops(ExitGuard):
             self._ensure(symbol)
 
     def _ensure(self, symbol: str) -> None:
-        if flatten_jobs.unfinished():
+        if self._orders.store.flatten.unfinished():
             return  # a flatten is closing every position; it cancels the stops itself
-        position = book.open_position(symbol)
+        position = self._orders.store.book.open_position(symbol)
         stops = self._working_stops(symbol)
         target = (position.quantity if position else 0.0) - self._held_by_exits(symbol)
         if position is None or target <= _EPSILON or position.stop_price is None:
@@ -106,9 +105,9 @@ class ProtectiveStops(ExitGuard):
         """Every open position has exactly one working stop of the held quantity; stops
         of positions that no longer exist are cancelled. Returns symbols still without
         a working stop."""
-        held = {p.symbol for p in book.open_positions()}
+        held = {p.symbol for p in self._orders.store.book.open_positions()}
         with self._orders.lock:
-            for row in orders.working(purpose=PROTECT):
+            for row in self._orders.store.orders.working(purpose=PROTECT):
                 if row.symbol not in held:
                     self._orders.cancel(row)
             for symbol in sorted(held):
@@ -121,27 +120,25 @@ class ProtectiveStops(ExitGuard):
 
     # -- placing and replacing -------------------------------------------------------
 
-    @staticmethod
-    def _working_stops(symbol: str) -> list[OrderRow]:
-        return orders.working(symbol=symbol, purpose=PROTECT)
+    def _working_stops(self, symbol: str) -> list[OrderRow]:
+        return self._orders.store.orders.working(symbol=symbol, purpose=PROTECT)
 
-    @staticmethod
-    def _held_by_exits(symbol: str) -> float:
+    def _held_by_exits(self, symbol: str) -> float:
         return sum(
             row.quantity - row.filled_quantity
-            for row in orders.working(symbol=symbol, exclude=PROTECT)
+            for row in self._orders.store.orders.working(symbol=symbol, exclude=PROTECT)
             if row.side == OrderSide.SELL.value and row.broker_order_id is not None
         )
 
     def _needs_stop(self, symbol: str) -> bool:
-        position = book.open_position(symbol)
+        position = self._orders.store.book.open_position(symbol)
         return position is not None and position.quantity - self._held_by_exits(symbol) > _EPSILON
 
     def _intent(
         self, position: PositionRow, quantity: float, stop: float, reason: ExitReason
     ) -> OrderIntent:
         base = stop_order_base(position)
-        version = len(orders.client_ids_like(base)) + 1
+        version = len(self._orders.store.orders.client_ids_like(base)) + 1
         return OrderIntent(
             client_order_id=base if version == 1 else f"{base}-{version}",
             symbol=position.symbol,

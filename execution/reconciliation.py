@@ -23,7 +23,6 @@ from core.base.types import OrderStatus
 from execution.broker import BrokerError
 from execution.order_manager import OrderManager
 from execution.protection import ProtectiveStops
-from storage import book, orders
 from storage.orders import PROTECT, OrderRow
 
 
@@ -112,7 +111,7 @@ class Reconciler:
         """Settle open journal rows; returns intents that were never sent."""
         manager = self._orders
         unsent = []
-        for row in orders.unfinished():
+        for row in manager.store.orders.unfinished():
             if row.client_order_id in manager.in_flight:
                 continue
             placed = manager.broker.get_order_by_client_id(row.client_order_id)
@@ -129,11 +128,11 @@ class Reconciler:
         manager = self._orders
         now = manager.clock.now()
         for placed in manager.broker.list_orders("all", since=now - self._lookback):
-            if orders.get_by_client_id(placed.client_order_id) is not None:
+            if manager.store.orders.get_by_client_id(placed.client_order_id) is not None:
                 continue
             # Fills of adopted orders are journaled, but the book is set from the
             # broker's positions below, so they do not move it twice.
-            orders.adopt_external(
+            manager.store.orders.adopt_external(
                 client_order_id=placed.client_order_id,
                 broker_order_id=placed.broker_order_id,
                 symbol=placed.symbol,
@@ -151,13 +150,13 @@ class Reconciler:
         manager = self._orders
         now = manager.clock.now()
         held = {p.symbol: p for p in manager.broker.get_positions()}
-        symbols = sorted(set(held) | {p.symbol for p in book.open_positions()})
+        symbols = sorted(set(held) | {p.symbol for p in manager.store.book.open_positions()})
         changes = []
         for symbol in symbols:
             position = held.get(symbol)
             quantity = position.quantity if position else 0.0
             price = position.avg_entry_price if position else 0.0
-            change = book.correct_to_broker(symbol, quantity, price, now)
+            change = manager.store.book.correct_to_broker(symbol, quantity, price, now)
             if change:
                 changes.append(change)
         return changes

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from core.base.events import Event, TradingStateChanged
 from core.base.types import TradingState, TradingStatus
-from storage.bot_state import change_trading_status, load_trading_status, load_versioned_status
+from storage.port import StateRepo
 
 Decide = Callable[[TradingStatus], TradingStatus | None]
 """From the stored status to the new one; None when nothing should change."""
@@ -24,12 +24,15 @@ _MAX_ATTEMPTS = 50
 
 
 class TradingStateKeeper:
-    def __init__(self, publish: Callable[[Event], None] = lambda event: None) -> None:
+    def __init__(
+        self, state: StateRepo, publish: Callable[[Event], None] = lambda event: None
+    ) -> None:
+        self._state = state
         self._publish = publish
 
     def current(self) -> TradingStatus:
         """The persisted status, read now (never a copy from earlier)."""
-        return load_trading_status()
+        return self._state.load_trading_status()
 
     def state(self) -> TradingState:
         return self.current().state
@@ -38,11 +41,13 @@ class TradingStateKeeper:
         """Apply `decide` to the stored status by compare-and-set; the new status, or
         None when `decide` wanted no change."""
         for _ in range(_MAX_ATTEMPTS):
-            stored = load_versioned_status()
+            stored = self._state.load_versioned_status()
             new = decide(stored.status)
             if new is None:
                 return None
-            if change_trading_status(new, expected_version=stored.version, origin=origin):
+            if self._state.change_trading_status(
+                new, expected_version=stored.version, origin=origin
+            ):
                 self._publish(TradingStateChanged(status=new, previous=stored.status.state))
                 return new
         raise RuntimeError(

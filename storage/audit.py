@@ -16,8 +16,8 @@ def record(
     *,
     origin: str | None = None,
     at: datetime | None = None,
-) -> AuditEvent:
-    return AuditEvent.create(
+) -> None:
+    AuditEvent.create(
         timestamp=at or datetime.now(UTC),
         actor=actor,
         action=action,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from storage.models import EquitySnapshot
+from storage.records import EquityRecord
 
 
 def record_snapshot(
@@ -16,17 +17,22 @@ def record_snapshot(
     ).on_conflict_replace().execute()
 
 
-def curve(since: datetime | None = None) -> list[EquitySnapshot]:
+def _record(row: EquitySnapshot) -> EquityRecord:
+    return EquityRecord(row.timestamp, row.equity, row.cash, row.exposure, row.daily_pnl)
+
+
+def curve(since: datetime | None = None) -> list[EquityRecord]:
     query = EquitySnapshot.select().order_by(EquitySnapshot.timestamp)
     if since is not None:
         query = query.where(EquitySnapshot.timestamp >= since)
-    return list(query)
+    return [_record(row) for row in query]
 
 
-def latest_before(at: datetime) -> EquitySnapshot | None:
-    return (
+def latest_before(at: datetime) -> EquityRecord | None:
+    row = (
         EquitySnapshot.select()
         .where(EquitySnapshot.timestamp < at)
         .order_by(EquitySnapshot.timestamp.desc())
         .first()
     )
+    return _record(row) if row else None

@@ -20,6 +20,7 @@ from storage import audit, book, orders
 from storage.database import database_proxy
 from storage.models import Order, Signal
 from storage.orders import IntentFields
+from storage.records import OrderRecord
 from storage.signals import transition
 
 # Which lifecycle moves a signal makes when its order reaches a status.
@@ -54,7 +55,7 @@ def approve_with_intent(
     origin: str | None,
     now: datetime,
     changes: dict[str, object] | None = None,
-) -> Order | None:
+) -> OrderRecord | None:
     """Win the signal (PENDING → APPROVED, unexpired) and journal its intent in one
     transaction — with an audit row of what the approver changed, if anything; None
     when another decision or the expiry came first."""
@@ -91,7 +92,7 @@ class PlannedStop:
 
 
 def apply_broker_update(
-    row: Order,
+    row: OrderRecord,
     *,
     status: OrderStatus,
     broker_order_id: str | None,
@@ -102,7 +103,7 @@ def apply_broker_update(
     fill: NewFill | None,
     planned_stop: PlannedStop | None,
     now: datetime,
-) -> Order:
+) -> OrderRecord:
     """Order, fill, book and signal in one transaction."""
     with database_proxy.atomic(lock_type="IMMEDIATE"):
         orders.update(

@@ -102,6 +102,8 @@ class Fill(BaseModel):
     price = FloatField()
     commission = FloatField(default=0.0)
     filled_at = UtcDateTimeField()
+    order_id: int
+    """The foreign key's raw value, added by peewee (declared for the type checker)."""
 
     class Meta:
         table_name = "fills"

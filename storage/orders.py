@@ -8,6 +8,7 @@ resend after a restart passes the trading-state gate as the first send would hav
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,13 +17,54 @@ from peewee import JOIN
 from core.base.types import FINAL_STATUSES, OrderSide, OrderStatus, OrderType
 from storage.database import database_proxy
 from storage.models import Fill, Order, Signal
+from storage.records import FillRow, OrderRecord
 
 OPEN_STATUSES = (OrderStatus.APPROVED, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED)
 PROTECT = "protect"
 """The purpose of a protective stop: maintenance, not a trading decision."""
 
-OrderRow = Order
+OrderRow = OrderRecord
 """A journal row as the order manager reads it."""
+
+
+def _record(row: Order) -> OrderRecord:
+    return OrderRecord(
+        id=row.id,
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=row.side,
+        order_type=row.order_type,
+        quantity=row.quantity,
+        status=row.status,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        signal_id=row.signal_id,
+        broker_order_id=row.broker_order_id,
+        limit_price=row.limit_price,
+        stop_price=row.stop_price,
+        filled_quantity=row.filled_quantity,
+        filled_avg_price=row.filled_avg_price,
+        external=bool(row.external),
+        purpose=row.purpose,
+        time_in_force=row.time_in_force,
+        reason=row.reason,
+        planned_stop=row.planned_stop,
+        send_after=row.send_after,
+        extended_hours=bool(row.extended_hours),
+        error=row.error,
+        submitted_at=row.submitted_at,
+    )
+
+
+def _records(query: Iterable[Order]) -> list[OrderRecord]:
+    return [_record(row) for row in query]
+
+
+def _write(record: OrderRecord, **changes: object) -> None:
+    """Write `changes` to the row and to the record the caller holds."""
+    for key, value in changes.items():
+        setattr(record, key, value)
+    Order.update(**changes).where(Order.id == record.id).execute()
 
 
 @dataclass(frozen=True)
@@ -47,13 +89,13 @@ class IntentFields:
     extended_hours: bool = False
 
 
-def write_intent(intent: IntentFields, now: datetime) -> tuple[Order, bool]:
+def write_intent(intent: IntentFields, now: datetime) -> tuple[OrderRecord, bool]:
     """The journal row for this intent, and whether it was created now."""
     with database_proxy.atomic(lock_type="IMMEDIATE"):
         existing = Order.get_or_none(Order.client_order_id == intent.client_order_id)
         if existing is not None:
-            return existing, False
-        return _create(intent, now), True
+            return _record(existing), False
+        return _record(_create(intent, now)), True
 
 
 def _create(intent: IntentFields, now: datetime) -> Order:
@@ -78,28 +120,30 @@ def _create(intent: IntentFields, now: datetime) -> Order:
     )
 
 
-def get_by_client_id(client_order_id: str) -> Order | None:
-    return Order.get_or_none(Order.client_order_id == client_order_id)
+def get_by_client_id(client_order_id: str) -> OrderRecord | None:
+    row = Order.get_or_none(Order.client_order_id == client_order_id)
+    return _record(row) if row else None
 
 
-def get_by_signal(signal_id: str) -> Order | None:
+def get_by_signal(signal_id: str) -> OrderRecord | None:
     """The entry or exit order journaled for a signal (protective stops carry none)."""
-    return Order.get_or_none(Order.signal == signal_id)
+    row = Order.get_or_none(Order.signal == signal_id)
+    return _record(row) if row else None
 
 
-def reload(row: Order) -> Order:
-    return Order.get_by_id(row.id)
+def reload(record: OrderRecord) -> OrderRecord:
+    return _record(Order.get_by_id(record.id))
 
 
-def unfinished() -> list[Order]:
+def unfinished() -> list[OrderRecord]:
     """Intents not yet known to be final, oldest first."""
     statuses = [s.value for s in OPEN_STATUSES]
-    return list(Order.select().where(Order.status.in_(statuses)).order_by(Order.id))
+    return _records(Order.select().where(Order.status.in_(statuses)).order_by(Order.id))
 
 
 def working(
     *, symbol: str | None = None, purpose: str | None = None, exclude: str | None = None
-) -> list[Order]:
+) -> list[OrderRecord]:
     """Unfinished orders, optionally of one symbol, of one purpose or not of one."""
     query = Order.select().where(Order.status.in_([s.value for s in OPEN_STATUSES]))
     if symbol is not None:
@@ -108,12 +152,12 @@ def working(
         query = query.where(Order.purpose == purpose)
     if exclude is not None:
         query = query.where(Order.purpose != exclude)
-    return list(query.order_by(Order.id))
+    return _records(query.order_by(Order.id))
 
 
-def queued() -> list[Order]:
+def queued() -> list[OrderRecord]:
     """Intents waiting for their time (approved for the next open), oldest first."""
-    return list(
+    return _records(
         Order.select()
         .where((Order.status == OrderStatus.APPROVED.value) & Order.send_after.is_null(False))
         .order_by(Order.send_after, Order.id)
@@ -126,18 +170,18 @@ def client_ids_like(prefix: str) -> list[str]:
     return [row.client_order_id for row in rows]
 
 
-def recent(limit: int = 100, since: datetime | None = None) -> list[Order]:
+def recent(limit: int = 100, since: datetime | None = None) -> list[OrderRecord]:
     query = Order.select().order_by(Order.created_at.desc(), Order.id.desc())
     if since is not None:
         query = query.where(Order.created_at >= since)
-    return list(query.limit(limit))
+    return _records(query.limit(limit))
 
 
-def decisions_since(since: datetime) -> list[Order]:
+def decisions_since(since: datetime) -> list[OrderRecord]:
     """Entries and exits this agent sent to the broker since `since` — not intents that
     never went out, not adopted orders and not protective-stop maintenance, which is no
     trading decision."""
-    return list(
+    return _records(
         Order.select()
         .where(
             (Order.created_at >= since)
@@ -150,7 +194,7 @@ def decisions_since(since: datetime) -> list[Order]:
 
 
 def update(
-    row: Order,
+    record: OrderRecord,
     *,
     status: OrderStatus | None = None,
     broker_order_id: str | None = None,
@@ -159,12 +203,37 @@ def update(
     error: str | None = None,
     submitted_at: datetime | None = None,
     now: datetime | None = None,
-) -> Order:
+) -> OrderRecord:
     """Write the changed fields; a final status is never moved back to an open one."""
-    now = now or datetime.now(UTC)
+    changes = update_changes(
+        record,
+        status=status,
+        broker_order_id=broker_order_id,
+        filled_quantity=filled_quantity,
+        filled_avg_price=filled_avg_price,
+        error=error,
+        submitted_at=submitted_at,
+        now=now or datetime.now(UTC),
+    )
+    _write(record, **changes)
+    return record
+
+
+def update_changes(
+    record: OrderRecord,
+    *,
+    status: OrderStatus | None,
+    broker_order_id: str | None,
+    filled_quantity: float | None,
+    filled_avg_price: float | None,
+    error: str | None,
+    submitted_at: datetime | None,
+    now: datetime,
+) -> dict[str, object]:
+    """The columns an update writes (one rule for every store)."""
     if (
         status is not None
-        and OrderStatus(row.status) in FINAL_STATUSES
+        and OrderStatus(record.status) in FINAL_STATUSES
         and status not in FINAL_STATUSES
     ):
         status = None
@@ -176,33 +245,24 @@ def update(
         "error": error,
         "submitted_at": submitted_at,
     }
-    for field, value in changes.items():
-        if value is not None:
-            setattr(row, field, value)
-    row.updated_at = now
-    row.save()
-    return row
+    out: dict[str, object] = {k: v for k, v in changes.items() if v is not None}
+    out["updated_at"] = now
+    return out
 
 
-def set_time_in_force(row: Order, time_in_force: str, now: datetime) -> None:
+def set_time_in_force(record: OrderRecord, time_in_force: str, now: datetime) -> None:
     """An intent not sent yet: e.g. market-on-open becomes a day order once open."""
-    row.time_in_force = time_in_force
-    row.updated_at = now
-    row.save()
+    _write(record, time_in_force=time_in_force, updated_at=now)
 
 
-def clear_send_after(row: Order, now: datetime) -> None:
+def clear_send_after(record: OrderRecord, now: datetime) -> None:
     """A queued intent whose time has come: from now on it is an ordinary intent."""
-    row.send_after = None
-    row.updated_at = now
-    row.save()
+    _write(record, send_after=None, updated_at=now)
 
 
-def shrink_intent(row: Order, quantity: float, now: datetime) -> None:
+def shrink_intent(record: OrderRecord, quantity: float, now: datetime) -> None:
     """Lower the quantity of an intent not sent yet (an exit when less is held)."""
-    row.quantity = quantity
-    row.updated_at = now
-    row.save()
+    _write(record, quantity=quantity, updated_at=now)
 
 
 def adopt_external(
@@ -217,37 +277,39 @@ def adopt_external(
     filled_quantity: float,
     filled_avg_price: float | None,
     now: datetime,
-) -> Order:
+) -> OrderRecord:
     """Journal an order found at the broker that this agent did not send."""
-    return Order.create(
-        client_order_id=client_order_id,
-        broker_order_id=broker_order_id,
-        symbol=symbol,
-        side=side.value,
-        order_type=order_type.value,
-        quantity=quantity,
-        status=status.value,
-        filled_quantity=filled_quantity,
-        filled_avg_price=filled_avg_price,
-        external=True,
-        purpose="reduce" if side is OrderSide.SELL else "open",
-        error="adopted: found at the broker, not sent by stockbot",
-        created_at=now,
-        updated_at=now,
+    return _record(
+        Order.create(
+            client_order_id=client_order_id,
+            broker_order_id=broker_order_id,
+            symbol=symbol,
+            side=side.value,
+            order_type=order_type.value,
+            quantity=quantity,
+            status=status.value,
+            filled_quantity=filled_quantity,
+            filled_avg_price=filled_avg_price,
+            external=True,
+            purpose="reduce" if side is OrderSide.SELL else "open",
+            error="adopted: found at the broker, not sent by stockbot",
+            created_at=now,
+            updated_at=now,
+        )
     )
 
 
 def record_fill(
-    order: Order,
+    order: OrderRecord,
     *,
     quantity: float,
     price: float,
     commission: float,
     at: datetime,
     broker_fill_id: str | None = None,
-) -> Fill:
-    return Fill.create(
-        order=order,
+) -> None:
+    Fill.create(
+        order=order.id,
         broker_fill_id=broker_fill_id,
         symbol=order.symbol,
         side=order.side,
@@ -258,12 +320,25 @@ def record_fill(
     )
 
 
-def commission_recorded(row: Order) -> float:
-    return sum(fill.commission for fill in row.fills)
+def commission_recorded(record: OrderRecord) -> float:
+    return sum(fill.commission for fill in Fill.select().where(Fill.order == record.id))
 
 
-def fills_since(since: datetime) -> list[Fill]:
-    return list(Fill.select().where(Fill.filled_at >= since).order_by(Fill.filled_at, Fill.id))
+def fills_since(since: datetime) -> list[FillRow]:
+    rows = Fill.select().where(Fill.filled_at >= since).order_by(Fill.filled_at, Fill.id)
+    return [
+        FillRow(
+            id=f.id,
+            order_id=f.order_id,
+            symbol=f.symbol,
+            side=f.side,
+            quantity=f.quantity,
+            price=f.price,
+            commission=f.commission,
+            filled_at=f.filled_at,
+        )
+        for f in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from storage import audit
 from storage.database import database_proxy
 from storage.models import Signal
 
-_DECISIONS = frozenset({OrderStatus.APPROVED, OrderStatus.REJECTED, OrderStatus.EXPIRED})
+DECISIONS = frozenset({OrderStatus.APPROVED, OrderStatus.REJECTED, OrderStatus.EXPIRED})
 
 
 class SignalNotFound(LookupError):
@@ -89,7 +89,7 @@ def transition(
         raise ValueError(f"a signal cannot go from {from_status} to {to_status}")
     now = now or datetime.now(UTC)
     changes: dict = {Signal.status: to_status.value, Signal.updated_at: now}
-    if to_status in _DECISIONS:
+    if to_status in DECISIONS:
         changes.update({Signal.decided_at: now, Signal.decided_by: actor})
     query = Signal.update(changes).where(
         (Signal.id == signal_id) & (Signal.status == from_status.value)

@@ -10,6 +10,9 @@ from peewee import SqliteDatabase
 
 from core.base.settings import env_var_names
 from storage.database import close_database, open_database
+from storage.memory_store import MemoryStore
+from storage.port import Store
+from storage.sqlite_store import SqliteStore
 from tests.fakes.alpaca_server import FakeAlpacaServer, running_fake_alpaca
 from tests.network_guard import offline
 
@@ -42,6 +45,18 @@ def database(tmp_path: Path) -> Iterator[SqliteDatabase]:
     """A migrated database in a real file, bound to the models."""
     db = open_database(tmp_path / "test.db")
     yield db
+    close_database()
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Each storage implementation in turn: a real SQLite file, and the replay's memory
+    store. Tests that take it check both keep the same rules."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    open_database(tmp_path / "store.db")
+    yield SqliteStore()
     close_database()
 
 

@@ -11,7 +11,7 @@ from execution.broker import Broker
 from risk.checks import AccountView, RecentOrder
 from risk.daily_loss import session_of
 from risk.portfolio import HeldPosition
-from storage import book, orders
+from storage.port import Store
 
 MAX_DAY_TRADE_WINDOW = 60
 """Sessions of fills read for the day-trade count (the setting's upper bound)."""
@@ -27,6 +27,7 @@ def _session_start(calendar: ExchangeCalendar, now: datetime) -> datetime:
 
 
 def account_view(
+    store: Store,
     broker: Broker,
     calendar: ExchangeCalendar,
     now: datetime,
@@ -37,7 +38,7 @@ def account_view(
     account = broker.get_account()
     quotes = quotes or {}
     positions = {}
-    for row in book.open_positions():
+    for row in store.book.open_positions():
         last = quotes.get(row.symbol, row.avg_entry_price)
         positions[row.symbol] = HeldPosition(
             symbol=row.symbol,
@@ -47,14 +48,14 @@ def account_view(
             opened_session=session_of(row.opened_at),
         )
     day_start = _session_start(calendar, now)
-    decisions = orders.decisions_since(day_start)
+    decisions = store.orders.decisions_since(day_start)
     recent = [
         RecentOrder(o.symbol, OrderSide(o.side), o.submitted_at or o.created_at) for o in decisions
     ]
     sessions = calendar.previous_sessions(
         session_of(now), min(day_trade_window, MAX_DAY_TRADE_WINDOW)
     )
-    unsettled = unsettled_proceeds(day_start) if account.is_cash_account else 0.0
+    unsettled = unsettled_proceeds(store, day_start) if account.is_cash_account else 0.0
     return AccountView(
         equity=account.equity,
         buying_power=max(account.buying_power - unsettled, 0.0),
@@ -62,28 +63,28 @@ def account_view(
         positions=positions,
         recent_orders=recent,
         orders_today=len(decisions),
-        day_trade_sessions=day_trades(sessions),
+        day_trade_sessions=day_trades(store, sessions),
         recent_sessions=sessions,
     )
 
 
-def unsettled_proceeds(session_start: datetime) -> float:
+def unsettled_proceeds(store: Store, session_start: datetime) -> float:
     """Sale proceeds of this session, which settle the next one (T+1)."""
     return sum(
         fill.quantity * fill.price - fill.commission
-        for fill in orders.fills_since(session_start)
+        for fill in store.orders.fills_since(session_start)
         if fill.side == OrderSide.SELL.value
     )
 
 
-def day_trades(sessions: list[date]) -> list[date]:
+def day_trades(store: Store, sessions: list[date]) -> list[date]:
     """Sessions (among `sessions`) with a sell of a position bought the same session."""
     if not sessions:
         return []
     start = datetime.combine(sessions[0], time(), tzinfo=UTC)
     bought: dict[tuple[str, date], bool] = {}
     trades = []
-    for fill in orders.fills_since(start):
+    for fill in store.orders.fills_since(start):
         key = (fill.symbol, session_of(fill.filled_at))
         if fill.side == OrderSide.BUY.value:
             bought[key] = True

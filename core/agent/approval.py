@@ -32,10 +32,9 @@ from core.base.types import (
 from execution.broker import BrokerError
 from execution.order_manager import OrderIntent, OrderOutcome, client_order_id_for
 from risk.trading_state import OrderPurpose
-from storage import audit, book, orders
-from storage.journal import approve_with_intent, approved_without_order
 from storage.orders import OrderRow
-from storage.signals import SignalNotFound, decided_by, get_signal, transition
+from storage.port import Store
+from storage.signals import SignalNotFound
 
 
 @dataclass(frozen=True)
@@ -47,15 +46,15 @@ class Decision:
     order: OrderOutcome | None = None
 
 
-def load_signal(signal_id: str) -> TradingSignal:
+def load_signal(store: Store, signal_id: str) -> TradingSignal:
     try:
-        return get_signal(signal_id)
+        return store.signals.get_signal(signal_id)
     except SignalNotFound as error:
         raise NotFound(f"no signal {signal_id}") from error
 
 
 def _refuse_lost_race(services: Services, signal_id: str, now: datetime) -> None:
-    current = load_signal(signal_id)
+    current = load_signal(services.store, signal_id)
     if current.status is OrderStatus.PENDING and current.expires_at <= now:
         expire(services, current, now)
         raise SignalExpiredError(
@@ -67,7 +66,9 @@ def _refuse_lost_race(services: Services, signal_id: str, now: datetime) -> None
 
 
 def expire(services: Services, signal: TradingSignal, now: datetime) -> bool:
-    if transition(signal.id, OrderStatus.PENDING, OrderStatus.EXPIRED, "system", now=now):
+    if services.store.signals.transition(
+        signal.id, OrderStatus.PENDING, OrderStatus.EXPIRED, "system", now=now
+    ):
         services.bus.publish(SignalExpired(signal_id=signal.id, symbol=signal.symbol))
         return True
     return False
@@ -114,11 +115,11 @@ def next_open(services: Services) -> datetime:
         return services.calendar.next_open(services.clock.now())
 
 
-def _quantity(signal: TradingSignal) -> float:
+def _quantity(store: Store, signal: TradingSignal) -> float:
     """A BUY buys what the signal was sized at; a SELL closes what the book holds now."""
     if signal.signal_type is SignalType.BUY:
         return float(signal.quantity)
-    held = book.open_position(signal.symbol)
+    held = store.book.open_position(signal.symbol)
     return held.quantity if held else 0.0
 
 
@@ -135,7 +136,7 @@ def approve(
     """Approve a signal — as proposed, or with a person's `change` — to be sent `now`,
     at the next `open`, or for `extended` hours."""
     now = services.clock.now()
-    signal = load_signal(signal_id)
+    signal = load_signal(services.store, signal_id)
     if change is not None or timing != "now":
         check_change(signal, change or OrderChange(), timing)
     if signal.status is OrderStatus.PENDING and signal.expires_at <= now:
@@ -150,21 +151,23 @@ def approve(
     send_after = next_open(services) - QUEUE_LEAD if timing == "open" else None
     if send_after is not None and send_after <= now:
         send_after = None  # the open is near: the market-on-open order goes out now
-    quantity = _changed_quantity(signal, _quantity(signal), change)
+    quantity = _changed_quantity(signal, _quantity(services.store, signal), change)
     if quantity <= 0:
-        if not transition(
+        if not services.store.signals.transition(
             signal_id, OrderStatus.PENDING, OrderStatus.APPROVED, actor, now=now, origin=origin
         ):
             _refuse_lost_race(services, signal_id, now)
         _announce(services, signal, actor)
-        transition(signal.id, OrderStatus.APPROVED, OrderStatus.FAILED, "risk", now=now)
+        services.store.signals.transition(
+            signal.id, OrderStatus.APPROVED, OrderStatus.FAILED, "risk", now=now
+        )
         return Decision(signal.id, OrderStatus.FAILED, f"{signal.symbol} not sent: no position")
     intent = _intent(signal, quantity, change, timing, send_after)
     changes = {
         **(change.describe() if change else {}),
         **({"timing": timing} if timing != "now" else {}),
     }
-    row = approve_with_intent(
+    row = services.store.journal.approve_with_intent(
         signal_id, intent.fields(), actor=actor, origin=origin, now=now, changes=changes
     )
     if row is None:
@@ -184,8 +187,8 @@ def _announce(services: Services, signal: TradingSignal, actor: str) -> None:
 
 def reject(services: Services, signal_id: str, actor: str, origin: str | None = None) -> Decision:
     now = services.clock.now()
-    signal = load_signal(signal_id)
-    if not transition(
+    signal = load_signal(services.store, signal_id)
+    if not services.store.signals.transition(
         signal_id, OrderStatus.PENDING, OrderStatus.REJECTED, actor, now=now, origin=origin
     ):
         _refuse_lost_race(services, signal_id, now)
@@ -250,9 +253,11 @@ def execute(
             OrderOutcome.of(row),
         )
     if row.time_in_force == "opg" and services.market_is_open():
-        orders.set_time_in_force(row, "day", services.clock.now())  # the open has come
+        services.store.orders.set_time_in_force(
+            row, "day", services.clock.now()
+        )  # the open has come
     outcome = services.desk.orders.send(row)
-    status = load_signal(signal.id).status
+    status = load_signal(services.store, signal.id).status
     text = {
         OrderStatus.FILLED: f"{describe_order(row)} filled {outcome.filled_quantity:g} at "
         f"{outcome.filled_avg_price or 0:.2f}",
@@ -285,10 +290,15 @@ class QueuedOrder:
     approved_by: str | None
 
 
-def queued_orders() -> list[QueuedOrder]:
+def queued_orders(store: Store) -> list[QueuedOrder]:
     return [
-        QueuedOrder(row.signal_id, describe_order(row), row.send_after, decided_by(row.signal_id))
-        for row in orders.queued()
+        QueuedOrder(
+            row.signal_id,
+            describe_order(row),
+            row.send_after,
+            store.signals.decided_by(row.signal_id),
+        )
+        for row in store.orders.queued()
         if row.signal_id is not None and row.send_after is not None
     ]
 
@@ -298,19 +308,20 @@ def send_queued(services: Services) -> list[Decision]:
     sent market-on-open (or failed with its reasons, and its approver told)."""
     decisions = []
     now = services.clock.now()
-    for row in orders.queued():
+    for row in services.store.orders.queued():
         if row.send_after is None or row.send_after > now or row.signal_id is None:
             continue
-        signal = load_signal(row.signal_id)
-        orders.clear_send_after(row, now)
+        signal = load_signal(services.store, row.signal_id)
+        services.store.orders.clear_send_after(row, now)
         decision = execute(services, signal, row)
         decisions.append(decision)
         if decision.status is OrderStatus.FAILED:
+            approver = services.store.signals.decided_by(signal.id) or "someone"
             services.bus.publish(
                 Alert(
                     severity="warning",
                     source="approval",
-                    message=f"{decided_by(signal.id) or 'Your'} order for the open was not sent "
+                    message=f"The order for the open approved by {approver} was not sent "
                     f"after the re-check: {decision.message}",
                 )
             )
@@ -319,11 +330,11 @@ def send_queued(services: Services) -> list[Decision]:
 
 def cancel_queued(services: Services, signal_id: str, actor: str, origin: str | None) -> Decision:
     """Withdraw an order approved for the open before it goes out."""
-    row = orders.get_by_signal(signal_id)
+    row = services.store.orders.get_by_signal(signal_id)
     if row is None or row.send_after is None or OrderStatus(row.status) is not OrderStatus.APPROVED:
         raise NotFound(f"no order waiting for the open for signal {signal_id}")
     services.desk.orders.fills.cancelled(row, f"cancelled by {actor} before the open")
-    audit.record(
+    services.store.audit.record(
         actor, "order.cancelled", {"signal_id": signal_id}, origin=origin, at=services.clock.now()
     )
     return Decision(signal_id, OrderStatus.CANCELLED, f"{describe_order(row)}: cancelled")
@@ -334,22 +345,24 @@ def settle_interrupted(services: Services, unsent: list[OrderRow]) -> list[Decis
     and sent, or failed with its reasons — and whoever approved it is told."""
     decisions = []
     now = services.clock.now()
-    for signal_id in approved_without_order():
-        signal = load_signal(signal_id)
-        quantity = _quantity(signal)
-        row, _ = orders.write_intent(_intent(signal, max(quantity, 0.0)).fields(), now)
+    for signal_id in services.store.journal.approved_without_order():
+        signal = load_signal(services.store, signal_id)
+        quantity = _quantity(services.store, signal)
+        row, _ = services.store.orders.write_intent(
+            _intent(signal, max(quantity, 0.0)).fields(), now
+        )
         unsent.append(row)
     for row in unsent:
         if row.signal_id is None:
             continue
-        signal = load_signal(row.signal_id)
+        signal = load_signal(services.store, row.signal_id)
         if row.quantity <= 0:
             services.desk.orders.fail(row, "nothing to sell: no position")
             decision = Decision(signal.id, OrderStatus.FAILED, f"{signal.symbol}: no position")
         else:
             decision = execute(services, signal, row)
         decisions.append(decision)
-        approver = decided_by(signal.id) or "someone"
+        approver = services.store.signals.decided_by(signal.id) or "someone"
         services.bus.publish(
             Alert(
                 severity="warning",

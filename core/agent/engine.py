@@ -48,7 +48,6 @@ from core.base.events import Event
 from core.base.settings import RuntimeSettings
 from core.base.types import SYMBOL_PATTERN, KillScope, TradingMode, TradingSignal, TradingStatus
 from storage import audit, messages
-from storage import signals as stored_signals
 
 # Front ends import the Engine's vocabulary from here (DESIGN §1: core.agent.engine + base).
 __all__ = [
@@ -150,7 +149,7 @@ class Engine:
     def _only_the_owner(self, actor: str, action: str, origin: str | None) -> None:
         """Viewers may read, never change: refused and audited."""
         if actor in self.viewers:
-            audit.record(
+            self.services.store.audit.record(
                 actor,
                 "refused",
                 {"action": action, "why": "viewers may not change anything"},
@@ -173,7 +172,7 @@ class Engine:
 
     @off_loop
     def pending_signals(self) -> list[TradingSignal]:
-        return stored_signals.pending(self.services.clock.now())
+        return self.services.store.signals.pending(self.services.clock.now())
 
     @off_loop
     def signal_history(
@@ -185,13 +184,13 @@ class Engine:
         mode: str | None = None,
         since: datetime | None = None,
     ) -> list[TradingSignal]:
-        return stored_signals.history(
+        return self.services.store.signals.history(
             limit=limit, symbol=symbol, status=status, mode=mode, since=since
         )
 
     @off_loop
     def signal(self, signal_id: str) -> TradingSignal:
-        return approval.load_signal(signal_id)
+        return approval.load_signal(self.services.store, signal_id)
 
     def decision_deadline(self, signal: TradingSignal) -> datetime:
         """When the signal stops waiting, in wall-clock time (for countdowns)."""
@@ -200,7 +199,7 @@ class Engine:
     @off_loop
     def order_choices(self, signal_id: str) -> OrderChoices:
         """What may be changed before approving, and whether the market is open."""
-        signal = approval.load_signal(signal_id)
+        signal = approval.load_signal(self.services.store, signal_id)
         s = self.services
         quote = s.data.latest_prices([signal.symbol]).get(signal.symbol)
         return choices_for(
@@ -213,7 +212,7 @@ class Engine:
     @off_loop
     def queued_orders(self) -> list[approval.QueuedOrder]:
         """Orders approved for the next open, waiting for their time."""
-        return approval.queued_orders()
+        return approval.queued_orders(self.services.store)
 
     @off_loop
     def pnl(self, period: PnlPeriod = "today") -> PnlReport:
@@ -221,15 +220,15 @@ class Engine:
 
     @off_loop
     def trades(self, *, limit: int = 200, symbol: str | None = None) -> list[Trade]:
-        return reports.trades(limit, symbol)
+        return reports.trades(self.services, limit, symbol)
 
     @off_loop
     def equity_curve(self) -> list[EquityPoint]:
-        return reports.equity_curve()
+        return reports.equity_curve(self.services)
 
     @off_loop
     def performance(self) -> dict[str, float | None]:
-        return reports.performance()
+        return reports.performance(self.services)
 
     @off_loop
     def performance_series(self) -> PerformanceSeries:
@@ -262,7 +261,9 @@ class Engine:
         self, actor: str, action: str, details: Mapping[str, Any], origin: str | None = None
     ) -> None:
         """Record something a front end refused or noticed (e.g. an unknown user)."""
-        audit.record(actor, action, details, origin=origin, at=self.services.clock.now())
+        self.services.store.audit.record(
+            actor, action, details, origin=origin, at=self.services.clock.now()
+        )
 
     @off_loop
     def remember_message(self, signal_id: str, chat_id: int, message_id: int) -> None:

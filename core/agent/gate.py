@@ -41,6 +41,7 @@ def read_gate_view(
         now=now,
         runtime=runtime,
         account=account_view(
+            services.store,
             services.broker,
             services.calendar,
             now,

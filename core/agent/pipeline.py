@@ -25,8 +25,6 @@ from core.base.settings import RuntimeSettings
 from core.base.types import ModelPrediction, OrderSide, SignalType, TradingSignal
 from risk.sizing import size_long
 from risk.stops import StopError, initial_stop
-from storage.predictions import save_predictions
-from storage.signals import save_refused, save_signal
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ def run_cycle(
             report.outcomes.append(
                 SymbolOutcome(problem.symbol, None, CycleAction.PROBLEM, str(problem))
             )
-    save_predictions(batch.predictions, now=now)
+    services.store.predictions.save_predictions(batch.predictions, now=now)
     if batch.predictions:
         quotes = services.data.latest_prices([p.symbol for p in batch.predictions])
         view = read_gate_view(services, runtime, now, quotes)
@@ -205,9 +203,9 @@ def _decide(
     )
     if reasons:
         # Refused before anyone is bothered: kept in the history with its reasons.
-        save_refused(signal, reasons, actor="risk", now=view.now)
+        services.store.signals.save_refused(signal, reasons, actor="risk", now=view.now)
         return SymbolOutcome(symbol, p, CycleAction.REFUSED, "; ".join(reasons), signal.id)
-    save_signal(signal)
+    services.store.signals.save_signal(signal)
     services.bus.publish(SignalCreated(signal=signal, asks=route is Route.ASK))
     if route is Route.ASK:
         return SymbolOutcome(

@@ -17,10 +17,6 @@ from core.base.errors import InvalidRequest
 from core.base.types import TradingMode, TradingStatus
 from risk.daily_loss import session_of
 from risk.metrics import max_drawdown, period_returns, sharpe
-from storage import book, equity, orders
-from storage import predictions as stored_predictions
-from storage.bot_state import load_session_start
-from storage.signals import count_pending
 
 log = logging.getLogger(__name__)
 PnlPeriod = Literal["today", "week", "month", "all"]
@@ -104,8 +100,8 @@ def status(
     s: Services, *, next_runs: dict[str, datetime | None], telegram: bool | None
 ) -> StatusReport:
     account = s.broker.get_account()
-    held = book.open_positions()
-    stored = load_session_start()
+    held = s.store.book.open_positions()
+    stored = s.store.state.load_session_start()
     start = stored[1] if stored else account.equity
     _, run_id = s.models.current()
     return StatusReport(
@@ -117,7 +113,7 @@ def status(
         daily_pnl=account.equity - start,
         daily_pnl_pct=(account.equity / start - 1.0) if start else 0.0,
         positions=len(held),
-        pending_signals=count_pending(),
+        pending_signals=s.store.signals.count_pending(),
         next_runs=next_runs,
         data_provider=s.data.name,
         broker=s.broker.name,
@@ -129,7 +125,7 @@ def status(
 
 
 def positions(s: Services) -> list[PositionView]:
-    rows = book.open_positions()
+    rows = s.store.book.open_positions()
     quotes = s.data.latest_prices([r.symbol for r in rows]) if rows else {}
     out = []
     for row in rows:
@@ -166,11 +162,11 @@ def pnl(s: Services, period: PnlPeriod) -> PnlReport:
     start = period_start(s.clock.now(), period)
     account = s.broker.get_account()
     if period == "today":
-        stored = load_session_start()
+        stored = s.store.state.load_session_start()
         start_equity = stored[1] if stored else account.equity
     else:
-        before = equity.latest_before(start) if start else None
-        first = equity.curve()[:1]
+        before = s.store.equity.latest_before(start) if start else None
+        first = s.store.equity.curve()[:1]
         start_equity = (
             before.equity
             if before
@@ -178,7 +174,7 @@ def pnl(s: Services, period: PnlPeriod) -> PnlReport:
             if first
             else s.settings.trading.initial_capital
         )
-    fills = orders.fills_since(start or EPOCH)
+    fills = s.store.orders.fills_since(start or EPOCH)
     change = account.equity - start_equity
     return PnlReport(
         period=period,
@@ -187,12 +183,12 @@ def pnl(s: Services, period: PnlPeriod) -> PnlReport:
         end_equity=account.equity,
         pnl=change,
         pnl_pct=change / start_equity if start_equity else 0.0,
-        realized=book.realized_since(start),
+        realized=s.store.book.realized_since(start),
         trades=len(fills),
     )
 
 
-def trades(limit: int, symbol: str | None) -> list[Trade]:
+def trades(s: Services, limit: int, symbol: str | None) -> list[Trade]:
     out = [
         Trade(
             symbol=f.symbol,
@@ -204,18 +200,18 @@ def trades(limit: int, symbol: str | None) -> list[Trade]:
             client_order_id=f.client_order_id,
             signal_id=f.signal_id,
         )
-        for f in orders.fill_records()
+        for f in s.store.orders.fill_records()
         if symbol is None or f.symbol == symbol.upper()
     ]
     return list(reversed(out))[:limit]
 
 
-def equity_curve() -> list[EquityPoint]:
-    return [EquityPoint(r.timestamp, r.equity, r.cash, r.daily_pnl) for r in equity.curve()]
+def equity_curve(s: Services) -> list[EquityPoint]:
+    return [EquityPoint(r.timestamp, r.equity, r.cash, r.daily_pnl) for r in s.store.equity.curve()]
 
 
-def performance() -> dict[str, float | None]:
-    values = [p.equity for p in equity_curve()]
+def performance(s: Services) -> dict[str, float | None]:
+    values = [p.equity for p in equity_curve(s)]
     return {
         "sharpe": sharpe(period_returns(values)),
         "max_drawdown": max_drawdown(values) if values else None,
@@ -224,7 +220,7 @@ def performance() -> dict[str, float | None]:
 
 def performance_chart(s: Services) -> PerformanceSeries:
     closing: dict[date, tuple[float, float]] = {}
-    for row in equity.curve():
+    for row in s.store.equity.curve():
         closing[session_of(row.timestamp)] = (row.equity, row.daily_pnl)  # last one wins
     days = sorted(closing)
     history: dict[str, pd.DataFrame] = {}
@@ -240,7 +236,7 @@ def performance_chart(s: Services) -> PerformanceSeries:
 
 def model_report(s: Services) -> ModelReport:
     models = s.models
-    scored = stored_predictions.scored()
+    scored = s.store.predictions.scored()
     hits = [int((p.probability_up >= 0.5) == bool(p.outcome)) for p in scored]
     weekly: dict[date, list[int]] = {}
     for p, hit in zip(scored, hits, strict=True):

@@ -17,6 +17,7 @@ from core.data.provider import MarketDataProvider
 from execution.broker import Broker
 from execution.desk import OrderDesk
 from ml.ensemble import Ensemble
+from storage.port import Store
 
 
 class RuntimeHolder:
@@ -87,6 +88,8 @@ class Services:
     calendar: ExchangeCalendar
     data: MarketDataProvider
     broker: Broker
+    store: Store
+    """Where the agent keeps everything (SQLite live, memory in a replay)."""
     desk: OrderDesk
     """The order manager, protective stops, reconciliation, flatten and trading state."""
     bus: EventBus

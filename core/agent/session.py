@@ -41,7 +41,6 @@ from core.agent.services import Services
 from core.base.events import Alert
 from execution.reconciliation import ReconcileReport
 from risk.stops import StopError, initial_stop
-from storage import book
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ class SessionLifecycle:
         prices = s.data.latest_prices(symbols)
         bars = s.data.get_bars(symbols, now - timedelta(days=45), now)
         for symbol in symbols:
-            position = book.open_position(symbol)
+            position = s.store.book.open_position(symbol)
             price = prices.get(symbol)
             if position is None or position.stop_price is not None:
                 continue
@@ -153,5 +152,7 @@ class SessionLifecycle:
             except StopError as error:
                 log.warning("no stop for position", extra={"symbol": symbol, "why": str(error)})
                 continue
-            book.set_stops(symbol, initial_stop=stop, stop_price=stop, highest_price=price, now=now)
+            s.store.book.set_stops(
+                symbol, initial_stop=stop, stop_price=stop, highest_price=price, now=now
+            )
             s.desk.stops.ensure(symbol)

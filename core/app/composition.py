@@ -36,6 +36,8 @@ from execution.paper import PaperBroker
 from ml.registry import RegistryError, load_run
 from storage.database import open_database
 from storage.overrides import load_overrides
+from storage.port import Store
+from storage.sqlite_store import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ def effective_runtime(settings: Settings) -> RuntimeHolder:
 def build_broker(
     settings: Settings,
     *,
+    store: Store,
     clock: Clock,
     calendar: ExchangeCalendar,
     market: MarketDataProvider,
@@ -76,6 +79,7 @@ def build_broker(
             market=market,
             clock=clock,
             calendar=calendar,
+            books=store.paper,
         )
     credentials = settings.env.alpaca_credentials()
     if credentials is None:
@@ -147,8 +151,9 @@ def build_agent(
             ),
         )
     bus = EventBus()
-    broker = build_broker(settings, clock=clock, calendar=calendar, market=market)
-    desk = open_desk(broker, clock=clock, publish=bus.publish)
+    store = SqliteStore()
+    broker = build_broker(settings, store=store, clock=clock, calendar=calendar, market=market)
+    desk = open_desk(broker, store=store, clock=clock, publish=bus.publish)
     models = ModelHolder()
     folder = models_dir or settings.models_dir
     if load_model_in_background:
@@ -161,6 +166,7 @@ def build_agent(
         calendar=calendar,
         data=market,
         broker=broker,
+        store=store,
         desk=desk,
         bus=bus,
         runtime=effective_runtime(settings),

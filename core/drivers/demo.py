@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from core.agent.agent import Agent
 from core.base.clock import SimulatedClock
-from storage.signals import pending
 
 
 class DemoDriver:
@@ -43,7 +42,7 @@ class DemoDriver:
 
     def waiting(self) -> int:
         """Signals still waiting for a decision."""
-        return len(pending(self.clock.now()))
+        return len(self.agent.services.store.signals.pending(self.clock.now()))
 
     async def wait_for_a_person(self, seconds: float, poll: float = 0.25) -> None:
         """Hold the clock while signals wait and someone can answer, up to `seconds`."""

@@ -18,13 +18,14 @@ from execution.desk import open_desk
 from execution.order_manager import OrderIntent, client_order_id_for
 from storage.database import open_database
 from storage.signals import save_signal
+from storage.sqlite_store import SqliteStore
 
 
 def main() -> None:
     database, base_url, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     open_database(database)
     broker = AlpacaBroker("test-key", "test-secret", base_url=base_url, timeout=2.0)
-    desk = open_desk(broker, clock=LiveClock())
+    desk = open_desk(broker, store=SqliteStore(), clock=LiveClock())
     if not desk.reconciler.run().ok:
         raise SystemExit("reconciliation failed")
     manager = desk.orders

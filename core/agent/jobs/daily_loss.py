@@ -14,17 +14,16 @@ from core.agent.services import Services
 from core.base.events import Alert
 from core.base.types import TradingState, TradingStatus
 from risk.daily_loss import SessionStart, evaluate_daily_loss, roll_session
-from storage.bot_state import load_session_start, save_session_start
 
 
 def session_start(services: Services, equity: float) -> SessionStart:
     """The session's starting equity, rolled over (and stored) when a session begins."""
     now = services.clock.now()
-    stored = load_session_start()
+    stored = services.store.state.load_session_start()
     previous = SessionStart(datetime.fromisoformat(stored[0]).date(), stored[1]) if stored else None
     start = roll_session(previous, now, equity)
     if start != previous:
-        save_session_start(start.session.isoformat(), start.equity)
+        services.store.state.save_session_start(start.session.isoformat(), start.equity)
     return start
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from core.agent.approval import expire
 from core.agent.services import Services
-from storage.signals import due_for_expiry
 
 
 def expire_signals(services: Services) -> int:
     """Expire every waiting signal whose time has passed; returns how many."""
     now = services.clock.now()
-    return sum(expire(services, signal, now) for signal in due_for_expiry(now))
+    due = services.store.signals.due_for_expiry(now)
+    return sum(expire(services, signal, now) for signal in due)

@@ -8,14 +8,13 @@ from datetime import UTC, datetime, time, timedelta
 import pandas as pd
 
 from core.agent.services import Services
-from storage import predictions as stored_predictions
 
 
 def score_predictions(services: Services) -> int:
     """Fill in the realised outcome of predictions whose horizon has passed."""
     now = services.clock.now()
     last = services.calendar.last_completed_session(now)
-    pending = stored_predictions.unscored(datetime.combine(last, time(), tzinfo=UTC))
+    pending = services.store.predictions.unscored(datetime.combine(last, time(), tzinfo=UTC))
     if not pending:
         return 0
     symbols = sorted({p.symbol for p in pending})
@@ -36,7 +35,7 @@ def score_predictions(services: Services) -> int:
         ):
             continue
         change = closes["close"].iloc[target] / closes["close"].iloc[position] - 1.0
-        stored_predictions.score(
+        services.store.predictions.score(
             prediction, outcome=int(change > 0), realized_return=change, at=now
         )
         scored += 1

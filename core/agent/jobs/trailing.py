@@ -18,7 +18,6 @@ from core.agent.predictor import last_atr
 from core.agent.services import Services
 from risk.daily_loss import session_of
 from risk.stops import LongStop, update_trailing
-from storage import book
 
 ATR_HISTORY = timedelta(days=45)
 """Calendar days of bars read for ATR(14), with room for holidays."""
@@ -48,7 +47,7 @@ def _highs_and_atr(
 
 def trail_stops(services: Services) -> int:
     """Raise stops that the trailing rule moves; returns how many moved."""
-    positions = [p for p in book.open_positions() if p.stop_price is not None]
+    positions = [p for p in services.store.book.open_positions() if p.stop_price is not None]
     if not positions:
         return 0
     rules = services.settings.trading.trailing
@@ -71,7 +70,7 @@ def trail_stops(services: Services) -> int:
         moved = update_trailing(state, high=high, atr=atrs.get(row.symbol), rules=rules)
         if moved == state:
             continue
-        book.set_stops(
+        services.store.book.set_stops(
             row.symbol,
             stop_price=moved.stop,
             highest_price=moved.highest,

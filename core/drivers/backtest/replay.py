@@ -38,6 +38,8 @@ from execution.desk import open_desk
 from execution.paper import PaperBroker
 from ml.dataset import build_samples
 from storage.database import close_database, open_database
+from storage.memory_store import MemoryStore
+from storage.port import Store
 
 
 def replay_services(
@@ -46,6 +48,7 @@ def replay_services(
     clock: SimulatedClock,
     calendar: ExchangeCalendar,
     runtime: RuntimeSettings,
+    store: Store,
 ) -> Services:
     """The agent's parts for a replay: the history as market data, a paper exchange
     that works orders against each session's bar, the same order desk as live."""
@@ -56,6 +59,7 @@ def replay_services(
         market=market,
         clock=clock,
         calendar=calendar,
+        books=store.paper,
         session_bars=market,
     )
     bus = EventBus(history=50)
@@ -65,7 +69,8 @@ def replay_services(
         calendar=calendar,
         data=market,
         broker=broker,
-        desk=open_desk(broker, clock=clock, publish=bus.publish),
+        store=store,
+        desk=open_desk(broker, store=store, clock=clock, publish=bus.publish),
         bus=bus,
         runtime=RuntimeHolder(runtime),
         models=ModelHolder(),
@@ -85,8 +90,16 @@ def run_backtest(
     progress: Progress | None = None,
     workdir: Path | None = None,
     trace: JobTrace | None = None,
+    store: Store | None = None,
+    keep: Path | None = None,
 ) -> BacktestResult:
-    """Replay `history` (daily bars per symbol) from `config.start` to `config.end`."""
+    """Replay `history` (daily bars per symbol) from `config.start` to `config.end`.
+
+    In memory by default (no SQL per step; the same rules as SQLite, checked by a parity
+    test); pass `SqliteStore()` to replay through the database like the live agent.
+    `keep`: a SQLite file that keeps the run's journal, book and equity afterwards."""
+    store = store or MemoryStore()
+    in_memory = isinstance(store, MemoryStore)
     calendar = get_calendar()
     sessions = calendar.sessions(config.start, config.end)
     if not sessions:
@@ -94,10 +107,12 @@ def run_backtest(
     runtime = config.runtime or settings.trading.runtime
     runtime = RuntimeSettings.model_validate({**runtime.model_dump(), "symbols": list(history)})
     with tempfile.TemporaryDirectory(dir=workdir) as folder:
-        open_database(Path(folder) / "backtest.db")
+        opened = not in_memory
+        if opened:
+            open_database(keep or Path(folder) / "backtest.db")
         try:
             clock = SimulatedClock(calendar.session_open(sessions[0]))
-            services = replay_services(settings, history, clock, calendar, runtime)
+            services = replay_services(settings, history, clock, calendar, runtime, store)
             walk: WalkForwardPredictor | None = None
             if predictor is None:
                 samples = build_samples(
@@ -112,9 +127,15 @@ def run_backtest(
             session = SessionLifecycle(services, predictor, trace)
             session.start()
             _replay(session, clock, sessions, config, walk, progress)
-            result = collect(history, sessions, settings, clock.now())
+            result = collect(store, history, sessions, settings, clock.now())
+            if in_memory and keep is not None:
+                open_database(keep)  # the run, written in bulk, to look at like a live one
+                opened = True
+                assert isinstance(store, MemoryStore)
+                store.write_to()
         finally:
-            close_database()
+            if opened:
+                close_database()
     result.retrainings = walk.retrainings if walk else 0
     result.sessions = len(sessions)
     return result

@@ -18,9 +18,8 @@ from core.base.types import OrderSide
 from core.drivers.backtest.config import BacktestResult, TradeRecord
 from execution.protection import stop_in_cents
 from risk.metrics import max_drawdown, period_returns, profit_factor, sharpe, sortino, win_rate
-from storage import equity as stored_equity
-from storage import orders
-from storage import signals as stored_signals
+from storage.orders import FillRecord
+from storage.port import Store
 
 PERIODS_PER_YEAR = 252
 
@@ -34,7 +33,7 @@ class _Lot:
     stop: float | None
 
 
-def _stop_of(fill: orders.FillRecord) -> float | None:
+def _stop_of(fill: FillRecord) -> float | None:
     """The protective stop the fill got: the plan's risk per share kept from the actual
     fill price, in whole cents (as `execution.protection` places it)."""
     if fill.signal_stop is None or fill.signal_price is None:
@@ -42,12 +41,12 @@ def _stop_of(fill: orders.FillRecord) -> float | None:
     return stop_in_cents(fill.price - (fill.signal_price - fill.signal_stop))
 
 
-def round_trips(last_prices: Mapping[str, float], end: datetime) -> list[TradeRecord]:
+def round_trips(store: Store, last_prices: Mapping[str, float], end: datetime) -> list[TradeRecord]:
     """Pair buys with later sells per symbol, first in first out; positions still open
     are marked at the last price."""
     trades = []
     lots: dict[str, list[_Lot]] = {}
-    for fill in orders.fill_records():
+    for fill in store.orders.fill_records():
         if fill.side is OrderSide.BUY:
             lots.setdefault(fill.symbol, []).append(
                 _Lot(fill.quantity, fill.price, fill.filled_at, fill.commission, _stop_of(fill))
@@ -117,20 +116,21 @@ def performance(values: Sequence[float], sessions: int) -> dict[str, float | Non
 
 
 def collect(
+    store: Store,
     history: Mapping[str, pd.DataFrame],
     sessions: list[date],
     settings: Settings,
     end: datetime,
 ) -> BacktestResult:
-    snapshots = stored_equity.curve()
+    snapshots = store.equity.curve()
     values = [settings.trading.initial_capital] + [s.equity for s in snapshots]
     last = pd.Timestamp(sessions[-1], tz=UTC)
     last_prices = {
         s: float(f["close"].loc[:last].iloc[-1]) for s, f in history.items() if len(f.loc[:last])
     }
-    trades = round_trips(last_prices, end)
+    trades = round_trips(store, last_prices, end)
     pnls = [t.pnl for t in trades]
-    fills = orders.fill_records()
+    fills = store.orders.fill_records()
     notional = sum(f.quantity * f.price for f in fills)
     commissions = sum(f.commission for f in fills)
     slippage = notional * (settings.trading.broker.slippage_bps / 10_000.0)
@@ -145,8 +145,8 @@ def collect(
         "turnover": notional / mean_equity if mean_equity else 0.0,
         "costs": commissions + slippage,
         "final_equity": values[-1],
-        "signals": stored_signals.count_all(),
-        "orders_failed": orders.count_failed(),
+        "signals": store.signals.count_all(),
+        "orders_failed": store.orders.count_failed(),
     }
     benchmark_series = buy_and_hold(history, sessions, settings.trading.initial_capital)
     benchmark = {

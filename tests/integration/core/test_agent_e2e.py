@@ -127,7 +127,7 @@ def test_an_entry_is_protected_at_the_broker_and_its_stop_exits(agent, events) -
     agent.services.data.shocks["AAA"] = stop.stop_price * 0.97  # the price falls through it
     agent.session.on_watch()
     assert book.open_position("AAA") is None
-    closed = book.PositionRow.get(book.PositionRow.symbol == "AAA")
+    closed = book.last_position("AAA")
     assert closed.exit_reason == "stop"
     assert any(isinstance(e, StopTriggered) and e.symbol == "AAA" for e in events)
     assert working_stops("AAA") == []

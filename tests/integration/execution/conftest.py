@@ -18,6 +18,7 @@ from execution.alpaca_broker import AlpacaBroker
 from execution.desk import OrderDesk, open_desk
 from execution.order_manager import OrderIntent, OrderManager, client_order_id_for
 from storage.signals import save_signal
+from storage.sqlite_store import SqliteStore
 from tests.fakes.alpaca_server import FakeAlpacaServer
 
 NOW = datetime(2024, 7, 5, 15, 0, tzinfo=UTC)
@@ -53,6 +54,7 @@ def desk_for(
     """The order desk over the fake Alpaca, as the agent builds it."""
     return open_desk(
         alpaca_broker(fake, **broker),  # type: ignore[arg-type]
+        store=SqliteStore(),
         clock=SimulatedClock(NOW),
         publish=events.append if events is not None else lambda event: None,
         sleep=no_sleep,

@@ -21,6 +21,7 @@ from core.base.types import OrderStatus
 from execution.desk import open_desk
 from storage import book, orders
 from storage.database import close_database, open_database
+from storage.sqlite_store import SqliteStore
 from tests.fakes.alpaca_server import FakeAlpacaServer
 from tests.integration.execution.conftest import alpaca_broker
 
@@ -57,7 +58,9 @@ def test_killed_mid_burst_then_reconciled(
 
     open_database(database)
     try:
-        desk = open_desk(alpaca_broker(fake_alpaca, timeout=2.0), clock=LiveClock())
+        desk = open_desk(
+            alpaca_broker(fake_alpaca, timeout=2.0), store=SqliteStore(), clock=LiveClock()
+        )
         report = desk.reconciler.run()
         assert report.ok
         journal = {o.client_order_id: o for o in orders.recent(limit=1000)}

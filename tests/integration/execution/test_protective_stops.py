@@ -116,7 +116,7 @@ def test_a_stop_filled_at_the_broker_closes_the_book_with_reason_stop(desk, fake
     fake.set_price("PLTR", 22.5)
     desk.orders.track()
     assert book.open_position("PLTR") is None
-    closed = book.PositionRow.get(book.PositionRow.symbol == "PLTR")
+    closed = book.last_position("PLTR")
     assert closed.exit_reason == "stop"
     [triggered] = [e for e in events if isinstance(e, StopTriggered)]
     assert (triggered.symbol, triggered.reason, triggered.quantity) == ("PLTR", "stop", 10)

@@ -20,6 +20,9 @@ from execution.broker import (
 )
 from execution.paper import PaperBroker
 from storage.database import close_database, open_database
+from storage.memory_store import MemoryStore
+from storage.port import Store
+from storage.sqlite_store import SqliteStore
 
 OPEN = datetime(2024, 7, 5, 15, 0, tzinfo=UTC)  # a Friday session, market open
 CLOSED = datetime(2024, 7, 6, 15, 0, tzinfo=UTC)  # Saturday
@@ -40,10 +43,17 @@ class FixedPrices:
         return {s: self.prices[s] for s in symbols if s in self.prices}
 
 
-def paper(prices: dict[str, float], now: datetime = OPEN, **kwargs) -> PaperBroker:
-    options = {"starting_cash": 10_000.0, "slippage_bps": 10.0, "commission_per_share": 0.01}
+def paper(
+    store: Store, prices: dict[str, float], now: datetime = OPEN, **kwargs: object
+) -> PaperBroker:
+    options: dict[str, object] = {
+        "starting_cash": 10_000.0,
+        "slippage_bps": 10.0,
+        "commission_per_share": 0.01,
+        "books": store.paper,
+    }
     options.update(kwargs)
-    return PaperBroker(
+    return PaperBroker(  # type: ignore[arg-type]
         market=FixedPrices(prices), clock=SimulatedClock(now), calendar=get_calendar(), **options
     )
 
@@ -60,8 +70,8 @@ def sell(qty: float, symbol: str = "PLTR", cid: str = "s1", **kwargs) -> OrderRe
     )
 
 
-def test_market_order_fills_with_slippage_and_commission(database) -> None:
-    broker = paper({"PLTR": 20.0})
+def test_market_order_fills_with_slippage_and_commission(store) -> None:
+    broker = paper(store, {"PLTR": 20.0})
     order = broker.submit_order(buy(100))
     assert order.status is OrderStatus.FILLED
     assert order.filled_avg_price == pytest.approx(20.02)  # 10 bps against the buyer
@@ -76,10 +86,14 @@ def test_market_order_fills_with_slippage_and_commission(database) -> None:
     assert broker.get_positions() == []
 
 
-def test_closed_market_waits_for_the_next_price(database) -> None:
+def test_closed_market_waits_for_the_next_price(store) -> None:
     clock = SimulatedClock(CLOSED)
     broker = PaperBroker(
-        market=FixedPrices({"PLTR": 20.0}), clock=clock, calendar=get_calendar(), slippage_bps=0
+        books=store.paper,
+        market=FixedPrices({"PLTR": 20.0}),
+        clock=clock,
+        calendar=get_calendar(),
+        slippage_bps=0,
     )
     order = broker.submit_order(buy(10))
     assert order.status is OrderStatus.SUBMITTED
@@ -120,11 +134,12 @@ class ScriptedBars:
     ],
 )
 def test_replay_fills_against_the_bar(
-    database, request_: OrderRequest, bar: pd.Series, expected: float | None
+    store, request_: OrderRequest, bar: pd.Series, expected: float | None
 ) -> None:
     bars = ScriptedBars()
     clock = SimulatedClock(OPEN)
     broker = PaperBroker(
+        books=store.paper,
         market=FixedPrices({"PLTR": 20.0}),
         clock=clock,
         calendar=get_calendar(),
@@ -148,12 +163,16 @@ def test_replay_fills_against_the_bar(
         assert after.filled_avg_price == pytest.approx(expected)
 
 
-def test_an_order_placed_during_a_session_waits_for_the_next_bar(database) -> None:
+def test_an_order_placed_during_a_session_waits_for_the_next_bar(store) -> None:
     """Decided on a close, filled at the next open: never against the bar it saw."""
     bars = ScriptedBars()
     clock = SimulatedClock(datetime(2024, 7, 5, 20, 0, tzinfo=UTC))  # Friday's close
     broker = PaperBroker(
-        market=FixedPrices({"PLTR": 20.0}), clock=clock, calendar=get_calendar(), session_bars=bars
+        books=store.paper,
+        market=FixedPrices({"PLTR": 20.0}),
+        clock=clock,
+        calendar=get_calendar(),
+        session_bars=bars,
     )
     bars.show(BAR, OPEN)  # Friday's bar, opened before the order was placed
     order = broker.submit_order(buy(10))
@@ -165,10 +184,10 @@ def test_an_order_placed_during_a_session_waits_for_the_next_bar(database) -> No
     assert broker.get_order(order.broker_order_id).status is OrderStatus.FILLED
 
 
-def test_a_resting_stop_holds_its_shares(database) -> None:
+def test_a_resting_stop_holds_its_shares(store) -> None:
     """Like Alpaca: a sell while a protective stop holds the shares is refused as
     "insufficient qty", not as a lack of buying power."""
-    broker = paper({"PLTR": 20.0})
+    broker = paper(store, {"PLTR": 20.0})
     broker.submit_order(buy(10, cid="entry"))
     broker.submit_order(
         sell(10, cid="stop", order_type=OrderType.STOP, stop_price=18.0, time_in_force="gtc")
@@ -177,8 +196,8 @@ def test_a_resting_stop_holds_its_shares(database) -> None:
         broker.submit_order(sell(10, cid="exit"))
 
 
-def test_replace_moves_a_stop_in_one_step(database) -> None:
-    broker = paper({"PLTR": 20.0})
+def test_replace_moves_a_stop_in_one_step(store) -> None:
+    broker = paper(store, {"PLTR": 20.0})
     broker.submit_order(buy(10, cid="entry"))
     stop = broker.submit_order(
         sell(10, cid="stop", order_type=OrderType.STOP, stop_price=18.0, time_in_force="gtc")
@@ -191,15 +210,15 @@ def test_replace_moves_a_stop_in_one_step(database) -> None:
     assert [o.client_order_id for o in broker.list_orders("open")] == ["stop-2"]
 
 
-def test_sub_penny_stop_prices_are_refused(database) -> None:
-    broker = paper({"PLTR": 20.0})
+def test_sub_penny_stop_prices_are_refused(store) -> None:
+    broker = paper(store, {"PLTR": 20.0})
     broker.submit_order(buy(10, cid="entry"))
     with pytest.raises(OrderRejected, match="sub-penny"):
         broker.submit_order(sell(10, order_type=OrderType.STOP, stop_price=18.005))
 
 
-def test_cash_never_goes_negative(database) -> None:
-    broker = paper({"PLTR": 20.0}, starting_cash=1_000.0)
+def test_cash_never_goes_negative(store) -> None:
+    broker = paper(store, {"PLTR": 20.0}, starting_cash=1_000.0)
     with pytest.raises(InsufficientBuyingPower, match=r"cash is \$1,000\.00"):
         broker.submit_order(buy(60))
     broker.submit_order(buy(49))
@@ -208,11 +227,16 @@ def test_cash_never_goes_negative(database) -> None:
         broker.submit_order(buy(2, cid="b2"))
 
 
-def test_a_pending_buy_that_no_longer_fits_is_rejected_at_fill(database) -> None:
+def test_a_pending_buy_that_no_longer_fits_is_rejected_at_fill(store) -> None:
     market = FixedPrices({"PLTR": 20.0})
     clock = SimulatedClock(CLOSED)
     broker = PaperBroker(
-        market=market, clock=clock, calendar=get_calendar(), starting_cash=1_000.0, slippage_bps=0
+        books=store.paper,
+        market=market,
+        clock=clock,
+        calendar=get_calendar(),
+        starting_cash=1_000.0,
+        slippage_bps=0,
     )
     order = broker.submit_order(buy(45))  # $900 at $20
     market.prices["PLTR"] = 30.0  # the price jumps before the open
@@ -224,8 +248,8 @@ def test_a_pending_buy_that_no_longer_fits_is_rejected_at_fill(database) -> None
     assert broker.get_account().cash == pytest.approx(1_000.0)
 
 
-def test_no_short_selling_and_unknown_symbols(database) -> None:
-    broker = paper({"PLTR": 20.0})
+def test_no_short_selling_and_unknown_symbols(store) -> None:
+    broker = paper(store, {"PLTR": 20.0})
     with pytest.raises(OrderRejected, match="only 0 held"):
         broker.submit_order(sell(1))
     with pytest.raises(UnknownSymbol, match="ZZZZ"):
@@ -235,13 +259,13 @@ def test_no_short_selling_and_unknown_symbols(database) -> None:
 def test_state_survives_reopening_the_database(tmp_path: Path) -> None:
     path = tmp_path / "paper.db"
     open_database(path)
-    broker = paper({"PLTR": 20.0}, slippage_bps=0, commission_per_share=0)
+    broker = paper(SqliteStore(), {"PLTR": 20.0}, slippage_bps=0, commission_per_share=0)
     broker.submit_order(buy(10))
     pending = broker.submit_order(buy(5, cid="b2", order_type=OrderType.LIMIT, limit_price=15.0))
     close_database()
     open_database(path)
     try:
-        reopened = paper({"PLTR": 20.0}, slippage_bps=0, commission_per_share=0)
+        reopened = paper(SqliteStore(), {"PLTR": 20.0}, slippage_bps=0, commission_per_share=0)
         assert reopened.get_account().cash == pytest.approx(9_800.0)
         assert [p.quantity for p in reopened.get_positions()] == [10]
         assert reopened.get_order_by_client_id("b2").status is OrderStatus.SUBMITTED
@@ -252,8 +276,8 @@ def test_state_survives_reopening_the_database(tmp_path: Path) -> None:
         close_database()
 
 
-def test_cancel_and_close(database) -> None:
-    broker = paper({"PLTR": 20.0, "KO": 60.0})
+def test_cancel_and_close(store) -> None:
+    broker = paper(store, {"PLTR": 20.0, "KO": 60.0})
     broker.submit_order(buy(10))
     broker.submit_order(buy(5, symbol="KO", cid="k1"))
     limit = broker.submit_order(buy(1, cid="l1", order_type=OrderType.LIMIT, limit_price=1.0))
@@ -265,12 +289,13 @@ def test_cancel_and_close(database) -> None:
 
 
 def test_same_orders_same_results(tmp_path: Path) -> None:
-    """Deterministic: two fresh exchanges given the same orders end identically."""
+    """Deterministic: two fresh exchanges given the same orders end identically — the
+    SQLite books and the memory books alike."""
     results = []
-    for run in range(2):
+    for run, store in enumerate((SqliteStore(), MemoryStore(), SqliteStore())):
         open_database(tmp_path / f"run{run}.db")
         try:
-            broker = paper({"PLTR": 20.0, "KO": 60.0})
+            broker = paper(store, {"PLTR": 20.0, "KO": 60.0})
             placed = [
                 broker.submit_order(buy(10)),
                 broker.submit_order(buy(3, "KO", "k1")),
@@ -284,4 +309,4 @@ def test_same_orders_same_results(tmp_path: Path) -> None:
             )
         finally:
             close_database()
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]

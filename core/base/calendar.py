@@ -1,13 +1,16 @@
 """The exchange calendar (XNYS by default): sessions, opens and closes with half days
-and holidays, through `exchange_calendars`.
+and holidays, from `exchange_calendars`.
 
 Core base module. All times in and out are timezone-aware UTC datetimes; sessions are
-`date`s. Building a calendar takes about a second, so one instance per name is shared.
+`date`s. `exchange_calendars` builds the schedule once (about a second, so one instance
+per name is shared); every question after that is a binary search over plain lists,
+because a replay asks them a dozen times per session and pandas lookups cost ~50 µs each.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from bisect import bisect_left, bisect_right
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 import exchange_calendars as xcals
@@ -16,89 +19,102 @@ import pandas as pd
 CALENDAR_START = "1990-01-01"
 
 
-def _ts(value: datetime) -> pd.Timestamp:
+def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: pass a timezone-aware time")
-    return pd.Timestamp(value).tz_convert(UTC)
+    return value
 
 
-def _utc(value: pd.Timestamp) -> datetime:
-    return value.tz_convert(UTC).to_pydatetime()
+def _floor_minute(value: datetime) -> datetime:
+    return _aware(value).replace(second=0, microsecond=0)
 
 
 class ExchangeCalendar:
     def __init__(self, name: str = "XNYS") -> None:
         self.name = name
-        self._calendar = xcals.get_calendar(name, start=CALENDAR_START)
+        schedule = xcals.get_calendar(name, start=CALENDAR_START).schedule
+        # Sorted, parallel lists: session i opens at _opens[i] and closes at _closes[i].
+        self._sessions: list[date] = [day.date() for day in schedule.index]
+        self._opens: list[datetime] = [ts.to_pydatetime() for ts in schedule["open"]]
+        self._closes: list[datetime] = [ts.to_pydatetime() for ts in schedule["close"]]
+        self._position = {day: i for i, day in enumerate(self._sessions)}
 
     @property
     def first_session(self) -> date:
-        return self._calendar.first_session.date()
+        return self._sessions[0]
 
     @property
     def last_session(self) -> date:
-        return self._calendar.last_session.date()
+        return self._sessions[-1]
 
     def is_session(self, day: date) -> bool:
-        if not self.first_session <= day <= self.last_session:
-            return False
-        return bool(self._calendar.is_session(pd.Timestamp(day)))
+        return day in self._position
 
     def sessions(self, start: date, end: date) -> list[date]:
         """Sessions from start to end, both included, clipped to the calendar's range."""
-        return list(self._sessions_in_range(start, end).date)
+        first = bisect_left(self._sessions, start)
+        return self._sessions[first : bisect_right(self._sessions, end)]
 
     @lru_cache(maxsize=256)  # noqa: B019 - one calendar per name lives for the process
     def sessions_index(self, start: date, end: date) -> pd.DatetimeIndex:
         """The same sessions as midnight-UTC timestamps (the index of daily bars)."""
-        days = self._sessions_in_range(start, end)
         # No freq: bar frames built from these compare equal to any provider's frames.
-        index = pd.DatetimeIndex(days.tz_localize(UTC), name="timestamp", freq=None)  # type: ignore[arg-type]
-        return index.as_unit("ns")
-
-    def _sessions_in_range(self, start: date, end: date) -> pd.DatetimeIndex:
-        start = max(start, self.first_session)
-        end = min(end, self.last_session)
-        if start > end:
-            return pd.DatetimeIndex([])
-        return self._calendar.sessions_in_range(start, end)
+        index = pd.DatetimeIndex(pd.to_datetime(self.sessions(start, end)), name="timestamp")
+        return index.tz_localize(UTC).as_unit("ns")
 
     def session_open(self, day: date) -> datetime:
-        return _utc(self._calendar.session_open(pd.Timestamp(day)))
+        return self._opens[self._index_of(day)]
 
     def session_close(self, day: date) -> datetime:
-        return _utc(self._calendar.session_close(pd.Timestamp(day)))
+        return self._closes[self._index_of(day)]
+
+    def _index_of(self, day: date) -> int:
+        try:
+            return self._position[day]
+        except KeyError:
+            raise ValueError(f"{day} is not a {self.name} session") from None
+
+    def _session_at(self, when: datetime) -> int | None:
+        """Index of the session trading at `when`'s minute (open included, close not)."""
+        minute = _floor_minute(when)
+        i = bisect_right(self._opens, minute) - 1
+        if i >= 0 and minute < self._closes[i]:
+            return i
+        return None
 
     def is_open(self, when: datetime) -> bool:
-        ts = _ts(when).floor("min")
-        return bool(self._calendar.is_open_on_minute(ts))
+        return self._session_at(when) is not None
 
     def next_open(self, when: datetime) -> datetime:
-        return _utc(self._calendar.next_open(_ts(when)))
+        """The first open strictly after `when` (at an open, the next session's)."""
+        i = bisect_right(self._opens, _aware(when))
+        if i == len(self._opens):
+            raise ValueError(f"{when} is after the calendar's last session")
+        return self._opens[i]
 
     def previous_close(self, when: datetime) -> datetime:
-        return _utc(self._calendar.previous_close(_ts(when)))
+        """The last close strictly before `when` (at a close, the previous session's)."""
+        i = bisect_left(self._closes, _aware(when)) - 1
+        if i < 0:
+            raise ValueError(f"{when} is before the calendar's first session")
+        return self._closes[i]
 
     def session_of(self, when: datetime) -> date | None:
         """The session whose open..close contains `when`; None when the market is shut."""
-        if not self.is_open(when):
-            return None
-        return self._calendar.minute_to_session(_ts(when).floor("min")).date()
+        i = self._session_at(when)
+        return None if i is None else self._sessions[i]
 
-    @lru_cache(maxsize=64)  # noqa: B019 - asked once per symbol in a cycle, same `when`
     def last_completed_session(self, when: datetime) -> date:
         """The latest session whose close is at or before `when`."""
-        local_day = _ts(when).tz_convert("America/New_York").date()
-        for day in reversed(self.sessions(local_day - timedelta(days=14), local_day)):
-            if self.session_close(day) <= when:
-                return day
-        raise ValueError(f"no completed session before {when}")
+        i = bisect_right(self._closes, _aware(when)) - 1
+        if i < 0:
+            raise ValueError(f"no completed session before {when}")
+        return self._sessions[i]
 
     def previous_sessions(self, day: date, count: int) -> list[date]:
         """The `count` sessions ending with `day` (or the last one before it), oldest first."""
-        # Seven calendar days per five sessions leaves room for holidays.
-        sessions = self.sessions(day - timedelta(days=2 * count + 10), day)
-        return sessions[-count:]
+        end = bisect_right(self._sessions, day)
+        return self._sessions[max(0, end - count) : end]
 
 
 @lru_cache(maxsize=4)

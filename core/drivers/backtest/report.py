@@ -153,9 +153,11 @@ def collect(
         **performance(list(benchmark_series.to_numpy()), len(sessions)),
         "final_equity": float(benchmark_series.iloc[-1]),
         "equity": [
-            {"date": stamp.date().isoformat(), "equity": float(value)}
-            for stamp, value in zip(
-                pd.DatetimeIndex(benchmark_series.index), benchmark_series.to_numpy(), strict=True
+            {"date": day, "equity": float(value)}
+            for day, value in zip(
+                pd.DatetimeIndex(benchmark_series.index).strftime("%Y-%m-%d"),
+                benchmark_series.to_numpy(),
+                strict=True,
             )
         ],
     }

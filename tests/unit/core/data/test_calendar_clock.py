@@ -95,3 +95,36 @@ def test_simulated_clock_runs_at_a_speed() -> None:
     clock.advance(timedelta(hours=1))
     real[0] += 1.0
     assert clock.now() == datetime(2024, 1, 2, 4, 0, tzinfo=UTC)
+
+
+def test_lookups_agree_with_exchange_calendars_minute_by_minute() -> None:
+    """The binary-search lookups give exchange_calendars' own answers (open minute in,
+    close minute out; next open and previous close strictly after/before), across
+    holidays, half days and both DST changes."""
+    import random
+
+    import exchange_calendars as xcals
+    import pandas as pd
+
+    reference = xcals.get_calendar("XNYS", start="1990-01-01")
+    rng = random.Random(7)
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    samples = [start + timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60)) for _ in range(400)]
+    # The edges themselves: every open and close in the range, and a minute either side.
+    for day in CAL.sessions(date(2024, 11, 25), date(2024, 12, 31)):
+        for edge in (CAL.session_open(day), CAL.session_close(day)):
+            samples += [edge - timedelta(minutes=1), edge, edge + timedelta(minutes=1)]
+    for when in samples:
+        ts = pd.Timestamp(when)
+        assert CAL.is_open(when) == reference.is_open_on_minute(ts), when
+        assert CAL.next_open(when) == reference.next_open(ts).to_pydatetime(), when
+        assert CAL.previous_close(when) == reference.previous_close(ts).to_pydatetime(), when
+        expected_session = (
+            reference.minute_to_session(ts).date() if reference.is_open_on_minute(ts) else None
+        )
+        assert CAL.session_of(when) == expected_session, when
+
+
+def test_asking_for_a_day_that_is_not_a_session_names_it() -> None:
+    with pytest.raises(ValueError, match="2024-07-04 is not a XNYS session"):
+        CAL.session_open(date(2024, 7, 4))

@@ -1,31 +1,44 @@
-"""Numbers and times as the page shows them. Everything is plain text: NiceGUI labels
-and table cells are escaped, and nothing here builds HTML."""
+"""Numbers and times as the page shows them: the words of `core.base.explain`, times in
+the owner's time zone. Everything is plain text: NiceGUI labels and table cells are
+escaped, and nothing here builds HTML."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from core.base.explain import (
+    chance,
+    clock,
+    day,
+    money,
+    never_set,
+    percent,
+    share_of,
+    shares,
+    short_day,
+    signed_money,
+    when,
+)
 
-def money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.2f}"
-
-
-def signed_money(value: float | None) -> str:
-    return "—" if value is None else f"{'+' if value >= 0 else '−'}${abs(value):,.2f}"
-
-
-def percent(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "—"
-    return f"{value:+.2%}" if signed else f"{value:.2%}"
+__all__ = [
+    "chance",
+    "clock",
+    "countdown",
+    "day",
+    "money",
+    "never_set",
+    "number",
+    "percent",
+    "share_of",
+    "shares",
+    "short_day",
+    "signed_money",
+    "when",
+]
 
 
 def number(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
-
-
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
 def countdown(left: timedelta) -> str:

@@ -10,8 +10,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from core.agent.engine import Engine, PerformanceSeries, PositionView, StatusReport
+from core.base import explain
 from core.base.events import DailySummary
 from core.base.types import TradingSignal
 from webui.security import ACCOUNT, LoginThrottle, WebCredentials
@@ -51,13 +53,35 @@ class WebState:
         """`clock()` of the last refresh that got every answer from the Engine."""
         self._series_at = 0.0
         self._wake = asyncio.Event()
+        self._open_pages: set[str] = set()
 
     @property
     def actor(self) -> str:
         return f"web:{OWNER}"
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The owner's time zone (the trading config's `timezone`): every date and time
+        on the page is shown in it."""
+        return explain.zone(self.engine.timezone if self.engine else None)
+
+    def page_opened(self, client_id: str) -> None:
+        """A browser tab shows a page (connected or reconnected): someone could decide a
+        waiting signal, so the demo holds its clock for them (`Engine.page_viewers`)."""
+        self._open_pages.add(client_id)
+        self._count_pages()
+
+    def page_closed(self, client_id: str) -> None:
+        self._open_pages.discard(client_id)
+        self._count_pages()
+
+    def _count_pages(self) -> None:
+        if self.engine is not None:
+            self.engine.page_viewers = len(self._open_pages)
+
     def attach(self, engine: Engine) -> None:
         self.engine = engine
+        self._count_pages()
         self._wake.set()
 
     def poke(self, series: bool = False) -> None:

@@ -10,6 +10,7 @@ from fastapi import Request
 from nicegui import ui
 
 from core.agent.engine import BacktestRequest, BacktestRunView, Engine, EngineError, InvalidRequest
+from core.base.explain import day, model_name
 from webui import charts
 from webui.formatting import money, number, percent, when
 from webui.frame import frame, show_error
@@ -31,18 +32,18 @@ COMPARED = (
 def register(state: WebState) -> None:
     @ui.page("/backtest")
     async def backtest_page(request: Request, run: str | None = None) -> None:
-        with frame(state, "Backtest") as engine:
+        with frame(state, "Backtest", "/backtest") as engine:
             if engine is None:
                 return
             _form(state, engine, client_origin(request))
             if run:
                 await _run_view(engine, run)
-            await _past_runs(engine)
+            await _past_runs(engine, state)
 
 
 def _form(state: WebState, engine: Engine, origin: str) -> None:
     today = date.today()
-    with ui.card().classes("w-full"), ui.row().classes("items-start gap-3"):
+    with ui.card().classes("w-full"), ui.row().classes("w-full items-start gap-3"):
         symbols = ui.input("Symbols", value="SPY,AAPL,MSFT").classes("w-64").mark("bt-symbols")
         start = (
             ui.input("Start", value=(today - timedelta(days=365 * 2)).isoformat())
@@ -112,10 +113,11 @@ async def _run_view(engine: Engine, run_id: str) -> None:
     request = run.request
     with ui.card().classes("w-full").mark("bt-result"):
         ui.label(
-            f"{run.id}: {', '.join(request.get('symbols', []))} {request.get('start')} to "
-            f"{request.get('end')} ({request.get('provider')}; "
-            f"{', '.join(request.get('models', []))})"
+            f"{', '.join(request.get('symbols', []))}, {_shown_day(request.get('start'))} to "
+            f"{_shown_day(request.get('end'))} ({request.get('provider')} data; "
+            f"{', '.join(model_name(m) for m in request.get('models', []))})"
         ).classes("font-semibold")
+        ui.label(run.id).classes("text-xs opacity-60 break-all")
         body = ui.column().classes("w-full")
 
     shown = {"status": ""}
@@ -158,7 +160,7 @@ def _result(run: BacktestRunView) -> None:
             [by_day.get(d.isoformat()) for d in days],
         ),
         renderer=charts.RENDERER,
-    ).classes("w-full h-72").mark("bt-chart")
+    ).classes("w-full h-72 chart-backtest").mark("bt-chart")
     rows = [
         {"metric": label, "stockbot": show(metrics.get(key)), "hold": show(benchmark.get(key))}
         for key, label, show in COMPARED
@@ -183,7 +185,14 @@ def _result(run: BacktestRunView) -> None:
         ui.label(f"left out (bad data): {result['skipped']}").classes("text-sm text-warning")
 
 
-async def _past_runs(engine: Engine) -> None:
+def _shown_day(value: object) -> str:
+    try:
+        return day(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+async def _past_runs(engine: Engine, state: WebState) -> None:
     runs = await engine.backtest_runs(20)
     ui.label("Past runs").classes("text-lg font-semibold")
     if not runs:
@@ -192,9 +201,10 @@ async def _past_runs(engine: Engine) -> None:
     with ui.column().classes("w-full gap-1").mark("bt-runs"):
         for run in runs:
             total = (run.result or {}).get("metrics", {}).get("total_return")
-            with ui.row().classes("items-center gap-4"):
-                ui.link(run.id, f"/backtest?run={run.id}")
+            with ui.row().classes("items-center gap-x-4 gap-y-0"):
+                ui.link(run.id, f"/backtest?run={run.id}").classes("break-all")
                 ui.label(
-                    f"{when(run.created_at)} · {', '.join(run.request.get('symbols', []))} · "
+                    f"{when(run.created_at, state.zone)} · "
+                    f"{', '.join(run.request.get('symbols', []))} · "
                     f"{run.status}" + (f" · return {percent(total)}" if total is not None else "")
                 ).classes("text-sm")

@@ -1,5 +1,6 @@
 """Dashboard: today's figures, controls (cycle, mode, kill, resume), equity against
-buy-and-hold, drawdown, daily P&L and open positions — live."""
+buy-and-hold, drawdown, daily P&L and open positions — live. On a phone the figures are
+two to a row, the controls wrap, and the positions are cards."""
 
 from __future__ import annotations
 
@@ -7,19 +8,21 @@ from fastapi import Request
 from nicegui import ui
 
 from core.agent.engine import Engine, EngineError, PerformanceSeries
-from core.base.types import KillScope, TradingMode
+from core.base.types import KillScope, TradingMode, TradingState
 from webui import charts
-from webui.formatting import money, percent, signed_money, when
-from webui.frame import error_label, frame, live
+from webui.formatting import money, percent, share_of, shares, signed_money
+from webui.frame import error_label, frame, live, responsive_table
 from webui.security import client_origin
 from webui.state import WebState
+from webui.words import trading_sentence
 
+# The columns that matter most come first: on a phone they are the top of each card.
 POSITION_COLUMNS = [
     {"name": "symbol", "label": "Symbol", "field": "symbol", "align": "left"},
-    {"name": "quantity", "label": "Qty", "field": "quantity"},
-    {"name": "entry", "label": "Entry", "field": "entry"},
-    {"name": "last", "label": "Last", "field": "last"},
     {"name": "pnl", "label": "Unrealised P&L", "field": "pnl"},
+    {"name": "quantity", "label": "Shares", "field": "quantity"},
+    {"name": "last", "label": "Last", "field": "last"},
+    {"name": "entry", "label": "Entry", "field": "entry"},
     {"name": "stop", "label": "Stop", "field": "stop"},
     {"name": "trailing", "label": "Trailing stop", "field": "trailing"},
 ]
@@ -28,7 +31,7 @@ POSITION_COLUMNS = [
 def register(state: WebState) -> None:
     @ui.page("/")
     def dashboard(request: Request) -> None:
-        with frame(state, "Dashboard") as engine:
+        with frame(state, "Dashboard", "/") as engine:
             if engine is None:
                 return
             origin = client_origin(request)
@@ -45,29 +48,36 @@ def _figures(state: WebState) -> None:
     if status is None:
         return
     cards = [
-        ("Equity", money(status.equity), "equity"),
-        ("Cash", money(status.cash), "cash"),
+        ("Equity", money(status.equity), None, "equity"),
+        ("Cash", money(status.cash), None, "cash"),
         (
             "Today",
-            f"{signed_money(status.daily_pnl)} ({percent(status.daily_pnl_pct, signed=True)})",
+            signed_money(status.daily_pnl),
+            percent(status.daily_pnl_pct, signed=True),
             "today",
         ),
-        ("Exposure", money(status.exposure), "exposure"),
-        ("Open positions", str(status.positions), "open-positions"),
-        ("Waiting signals", str(status.pending_signals), "waiting-signals"),
+        (
+            "Exposure",
+            money(status.exposure),
+            f"{share_of(status.exposure, status.equity)} of equity",
+            "exposure",
+        ),
+        ("Open positions", str(status.positions), None, "open-positions"),
+        ("Waiting signals", str(status.pending_signals), None, "waiting-signals"),
     ]
-    with ui.row().classes("w-full gap-3"):
-        for title, value, mark in cards:
-            with ui.card().classes("min-w-36"):
+    with ui.grid().classes("w-full grid-cols-2 sm:grid-cols-3 lg:grid-cols-6 gap-2 sm:gap-3"):
+        for title, value, detail, mark in cards:
+            with ui.card().classes("p-3 gap-0 min-w-0"):
                 ui.label(title).classes("text-xs opacity-70")
-                ui.label(value).classes("text-lg font-semibold").mark(f"figure-{mark}")
-    trading = status.trading
-    # A never-changed state carries the epoch as its time: not worth showing.
-    since = f" ({when(trading.changed_at)})" if trading.changed_at.year > 1970 else ""
-    ui.label(
-        f"Trading {trading.state.value.upper()} — set by {trading.changed_by}: "
-        f"{trading.reason}{since}. Model {status.model_run or 'none'}."
-    ).classes("text-sm opacity-80").mark("trading-detail")
+                ui.label(value).classes("text-lg font-semibold break-words").mark(f"figure-{mark}")
+                if detail:
+                    ui.label(detail).classes("text-xs opacity-70").mark(f"figure-{mark}-detail")
+    ui.label(trading_sentence(status.trading, state.zone)).classes("text-sm opacity-80").mark(
+        "trading-detail"
+    )
+    ui.label(f"Model {status.model_run or 'none: run `stockbot train`'}").classes(
+        "text-xs opacity-70 break-all"
+    ).mark("model-run")
 
 
 def _controls(state: WebState, engine: Engine, origin: str) -> None:
@@ -106,7 +116,7 @@ def _controls(state: WebState, engine: Engine, origin: str) -> None:
             ui.notify(str(error), type="warning")
         await state.refresh()
 
-    with ui.row().classes("items-center gap-3"):
+    with ui.row().classes("w-full items-center gap-2 sm:gap-3"):
         cycle_button = ui.button("Run a cycle now", icon="play_arrow", on_click=run_cycle).mark(
             "run-cycle"
         )
@@ -118,25 +128,34 @@ def _controls(state: WebState, engine: Engine, origin: str) -> None:
             .classes("w-36")
             .mark("mode-select")
         )
-        ui.button(
+        kill_button = ui.button(
             "Kill",
             icon="dangerous",
             color="negative",
             on_click=lambda: _kill_dialog(state, engine, origin),
         ).mark("kill")
-        ui.button("Resume", icon="restart_alt", on_click=resume).props("outline").mark("resume")
+        resume_button = (
+            ui.button("Resume", icon="restart_alt", on_click=resume).props("outline").mark("resume")
+        )
 
-    def follow_mode() -> None:
-        """A mode set from Telegram shows here too (set_mode ignores an unchanged value)."""
+    def follow() -> None:
+        """A mode or a kill from Telegram shows here too (set_mode ignores an unchanged
+        value). Kill is off while halted, Resume while active: nothing to do."""
         status = state.snapshot.status
-        if status is not None and mode_select.value != status.mode.value:
+        if status is None:
+            return
+        if mode_select.value != status.mode.value:
             mode_select.value = status.mode.value
+        trading = status.trading.state
+        kill_button.set_enabled(trading is not TradingState.HALTED)
+        resume_button.set_enabled(trading is not TradingState.ACTIVE)
 
-    ui.timer(1.0, follow_mode)
+    follow()
+    ui.timer(1.0, follow)
 
 
 def _kill_dialog(state: WebState, engine: Engine, origin: str) -> None:
-    with ui.dialog() as dialog, ui.card():
+    with ui.dialog() as dialog, ui.card().classes("w-full max-w-md"):
         ui.label("Stop trading?").classes("text-lg font-semibold")
         scope = ui.radio(
             {
@@ -155,7 +174,7 @@ def _kill_dialog(state: WebState, engine: Engine, origin: str) -> None:
                 ui.notify(str(error), type="warning")
             await state.refresh()
 
-        with ui.row():
+        with ui.row().classes("w-full justify-end"):
             ui.button("Cancel", on_click=dialog.close).props("flat").mark("kill-cancel")
             ui.button("Kill", color="negative", on_click=confirm).mark("kill-confirm")
     dialog.open()
@@ -164,24 +183,24 @@ def _kill_dialog(state: WebState, engine: Engine, origin: str) -> None:
 def _charts(state: WebState) -> None:
     with ui.grid().classes("w-full grid-cols-1 lg:grid-cols-2 gap-4"):
         with ui.card().classes("lg:col-span-2"):
-            ui.label("Equity vs buy and hold").classes("font-semibold")
+            ui.label("Equity vs buy and hold ($)").classes("font-semibold")
             equity = (
                 ui.echart(_equity_options(None), renderer=charts.RENDERER)
                 .classes("w-full h-72 chart-equity")
                 .mark("equity-chart")
             )
         with ui.card():
-            ui.label("Drawdown").classes("font-semibold")
+            ui.label("Drawdown (% below the peak)").classes("font-semibold")
             drawdown = (
                 ui.echart(charts.drawdown([], []), renderer=charts.RENDERER)
-                .classes("w-full h-56")
+                .classes("w-full h-56 chart-drawdown")
                 .mark("drawdown-chart")
             )
         with ui.card():
-            ui.label("Daily P&L").classes("font-semibold")
+            ui.label("Daily P&L ($)").classes("font-semibold")
             pnl = (
                 ui.echart(charts.daily_pnl([], []), renderer=charts.RENDERER)
-                .classes("w-full h-56")
+                .classes("w-full h-56 chart-pnl")
                 .mark("pnl-chart")
             )
     shown: dict[str, PerformanceSeries | None] = {"series": None}
@@ -214,10 +233,10 @@ def _positions(state: WebState) -> None:
     rows = [
         {
             "symbol": p.symbol,
-            "quantity": f"{p.quantity:g}",
+            "quantity": shares(p.quantity),
             "entry": money(p.entry),
             "last": money(p.last),
-            "pnl": signed_money(p.unrealized_pnl),
+            "pnl": _pnl(p.unrealized_pnl, p.entry * p.quantity),
             "stop": money(p.stop),
             "trailing": money(p.trailing_stop),
         }
@@ -226,6 +245,11 @@ def _positions(state: WebState) -> None:
     if not rows:
         ui.label("No open positions.").classes("opacity-70").mark("no-positions")
         return
-    ui.table(columns=POSITION_COLUMNS, rows=rows, row_key="symbol").classes("w-full").mark(
-        "positions-table"
-    )
+    responsive_table(POSITION_COLUMNS, rows, "symbol").mark("positions-table")
+
+
+def _pnl(pnl: float | None, cost: float) -> str:
+    """`+$12.30 (+1.2%)`: the share of what the position cost."""
+    if pnl is None:
+        return "—"
+    return f"{signed_money(pnl)} ({percent(pnl / cost if cost else None, signed=True, digits=1)})"

@@ -3,48 +3,60 @@ reliability, feature importance, and how live predictions have scored since."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
 from core.agent.engine import Engine, ModelReport
-from webui import charts
-from webui.formatting import number, percent
-from webui.frame import frame
+from core.base.explain import chance, day, model_name, percent, plural, when
+from webui import charts, words
+from webui.formatting import number
+from webui.frame import frame, responsive_table
 from webui.state import WebState
 
-METRICS = ("accuracy", "auc", "brier", "log_loss", "ece", "n")
 BASELINES = ("always_up", "momentum_baseline")
+METRICS: dict[str, Callable[[Any], str]] = {
+    "auc": lambda v: number(v),
+    "brier": lambda v: number(v),
+    "accuracy": lambda v: percent(v, digits=1),
+    "log_loss": lambda v: number(v),
+    "ece": lambda v: percent(v, digits=1),
+    "n": lambda v: "—" if v is None else f"{int(v):,}",
+}
+"""Shown in this order (ranking skill first); each formatted for people."""
 
 
 def register(state: WebState) -> None:
     @ui.page("/models")
     async def models_page() -> None:
-        with frame(state, "Models") as engine:
+        with frame(state, "Models", "/models") as engine:
             if engine is None:
                 return
-            await _report(engine)
+            await _report(engine, state.zone)
 
 
-async def _report(engine: Engine) -> None:
+async def _report(engine: Engine, zone: ZoneInfo) -> None:
     report = await engine.model_report()
     if report.run_id is None:
         ui.label("No model is trading yet: run `stockbot train`.").mark("no-model")
         return
     manifest = report.manifest
-    _summary(report, manifest)
+    _summary(report, manifest, zone)
     _metrics(manifest.get("oos_metrics") or {})
     curves = manifest.get("reliability") or {}
     importance = manifest.get("feature_importance") or {}
     with ui.grid().classes("w-full grid-cols-1 lg:grid-cols-2 gap-4"):
         _chart_card(
-            "Reliability (out of sample)",
+            "Reliability: forecast chance (across) vs how often it happened (up)",
             charts.reliability(curves) if curves else None,
             "This run was trained without a walk-forward evaluation.",
             "reliability",
         )
         _chart_card(
-            "Feature importance (LightGBM gain)",
+            f"What LightGBM leans on most (top {charts.FEATURES_SHOWN}, by gain)",
             charts.feature_importance(importance) if importance else None,
             "No LightGBM model in this run.",
             "importance",
@@ -52,18 +64,18 @@ async def _report(engine: Engine) -> None:
     with ui.card().classes("w-full"):
         ui.label(
             "Live predictions scored against outcomes: "
-            f"{percent(report.live_accuracy)} right of {report.live_scored}"
+            f"{percent(report.live_accuracy, digits=1)} right of {report.live_scored:,}"
         ).classes("font-semibold").mark("live-accuracy")
         if report.live_by_week:
             ui.echart(charts.live_accuracy(report.live_by_week), renderer=charts.RENDERER).classes(
-                "w-full h-56"
+                "w-full h-56 chart-live"
             ).mark("live-accuracy-chart")
         else:
             ui.label("No prediction has been scored yet (outcomes arrive a session later).")
 
 
 def _chart_card(title: str, options: dict[str, Any] | None, empty: str, name: str) -> None:
-    with ui.card():
+    with ui.card().classes("min-w-0"):
         ui.label(title).classes("font-semibold")
         if options is None:
             ui.label(empty).classes("opacity-70")
@@ -73,30 +85,67 @@ def _chart_card(title: str, options: dict[str, Any] | None, empty: str, name: st
         )
 
 
-def _summary(report: ModelReport, manifest: dict[str, Any]) -> None:
+def _summary(report: ModelReport, manifest: dict[str, Any], zone: ZoneInfo) -> None:
     window = manifest.get("training_window") or {}
     weights = manifest.get("weights") or {}
+    features = len(manifest.get("feature_names") or [])
+    context = " with the market's context" if manifest.get("market_context") else ""
+    grade = manifest.get("grade") or {}
+    selection = manifest.get("selection") or {}
     rows = [
-        ("Run", report.run_id or "—"),
-        ("Created", str(manifest.get("created_at", "—"))),
-        ("Models and weights", ", ".join(f"{k} {v:.2f}" for k, v in weights.items()) or "—"),
-        ("Training window", f"{window.get('start', '—')} to {window.get('end', '—')}"),
-        ("Symbols", ", ".join(manifest.get("symbols") or []) or "—"),
-        ("Lookback / horizon", f"{manifest.get('lookback')} bars / {manifest.get('horizon')} day"),
-        ("Features", str(len(manifest.get("feature_names") or []))),
-        ("Data fingerprint", str(manifest.get("data_fingerprint", "—"))[:16]),
+        ("Model run", report.run_id or "—"),
+        ("Trained", _created(manifest.get("created_at"), zone)),
+        ("Predicts", words.target(manifest)),
+        ("Verdict", grade.get("summary") if isinstance(grade, Mapping) else None),
+        (
+            "Models and weights",
+            ", ".join(f"{model_name(k)} {chance(v)}" for k, v in weights.items()) or None,
+        ),
+        ("Trained on", ", ".join(manifest.get("symbols") or []) or None),
+        ("Training window", f"{_day(window.get('start'))} to {_day(window.get('end'))}"),
+        ("Typical trade", words.typical_trade(manifest)),
+        (
+            "Takes a trade from",
+            f"{chance(selection['threshold'])} chance of profit"
+            if isinstance(selection, Mapping) and selection.get("threshold") is not None
+            else None,
+        ),
+        ("Horizon", _sessions(manifest.get("horizon"))),
+        ("Lookback", _sessions(manifest.get("lookback"), "bar")),
+        ("Features", f"{features}{context}" if features else None),
+        ("Data fingerprint", str(manifest.get("data_fingerprint", ""))[:16] or None),
         (
             "Libraries",
-            ", ".join(f"{k} {v}" for k, v in (manifest.get("libraries") or {}).items()),
+            ", ".join(f"{k} {v}" for k, v in (manifest.get("libraries") or {}).items()) or None,
         ),
     ]
     with (
         ui.card().classes("w-full").mark("manifest"),
-        ui.grid(columns="auto 1fr").classes("gap-x-6 gap-y-1"),
+        ui.grid(columns="auto 1fr").classes("w-full gap-x-4 gap-y-1 text-sm sm:text-base"),
     ):
         for name, value in rows:
+            if value is None:
+                continue
             ui.label(name).classes("opacity-70")
-            ui.label(value)
+            ui.label(value).classes("break-words min-w-0")
+
+
+def _created(value: Any, zone: ZoneInfo) -> str:
+    try:
+        return when(datetime.fromisoformat(str(value)), zone)
+    except ValueError:
+        return str(value or "—")
+
+
+def _day(value: Any) -> str:
+    try:
+        return day(date.fromisoformat(str(value)))
+    except ValueError:
+        return "—"
+
+
+def _sessions(value: Any, unit: str = "session") -> str | None:
+    return plural(int(value), unit) if isinstance(value, int) else None
 
 
 def _metrics(metrics: dict[str, dict[str, Any]]) -> None:
@@ -105,20 +154,18 @@ def _metrics(metrics: dict[str, dict[str, Any]]) -> None:
         return
     names = [n for n in metrics if n not in BASELINES] + [n for n in BASELINES if n in metrics]
     columns = [{"name": "model", "label": "Model", "field": "model", "align": "left"}] + [
-        {"name": m, "label": m, "field": m} for m in METRICS
+        {"name": m, "label": words.METRIC_LABELS.get(m, m), "field": m} for m in METRICS
     ]
     rows = [
         {
-            "model": name + (" (baseline)" if name in BASELINES else ""),
-            **{
-                m: str(metrics[name].get(m)) if m == "n" else number(metrics[name].get(m))
-                for m in METRICS
-            },
+            "model": model_name(name),
+            **{m: show(metrics[name].get(m)) for m, show in METRICS.items()},
         }
         for name in names
     ]
     ui.label(
-        "Out of sample, walk-forward. Lower Brier and log loss are better; an AUC near 0.5 "
-        "means no ranking skill. Compare with the baselines before trusting a model."
+        "Out of sample, walk-forward. An AUC near 0.5 means no ranking skill; lower Brier "
+        "score, log loss and calibration error are better. Compare with the baselines "
+        "before trusting a model."
     ).classes("text-sm opacity-80")
-    ui.table(columns=columns, rows=rows, row_key="model").classes("w-full").mark("metrics-table")
+    responsive_table(columns, rows, "model").mark("metrics-table")

@@ -25,7 +25,7 @@ from webui.state import WebState
 def register(state: WebState) -> None:
     @ui.page("/settings")
     def settings_page(request: Request) -> None:
-        with frame(state, "Settings") as engine:
+        with frame(state, "Settings", "/settings") as engine:
             if engine is None:
                 return
             _form(state, engine, client_origin(request))

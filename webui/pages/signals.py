@@ -1,29 +1,36 @@
 """Signals: the ones waiting for a decision (Approve / Reject, countdown to expiry) and
-the history, filtered by symbol, status, mode and date."""
+the history, filtered by symbol, status, mode and date.
+
+A waiting signal is a card built for a thumb: what it is and how long is left, what it
+means in dollars, the model's view and its reasons in words, then a row of actions that
+wraps — so more actions (half size, a limit, a tighter stop) can join Approve and Reject
+without widening the card."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from fastapi import Request
 from nicegui import ui
 
 from core.agent.engine import Engine, EngineError
+from core.base import explain
 from core.base.types import OrderStatus, TradingMode, TradingSignal
-from webui.formatting import countdown, money, when
-from webui.frame import frame, live
+from webui.formatting import chance, countdown, money, shares, when
+from webui.frame import frame, live, responsive_table
 from webui.security import client_origin
 from webui.state import WebState
 
+# The columns that matter most come first: on a phone they are the top of each card.
 HISTORY_COLUMNS = [
-    {"name": "created", "label": "Created", "field": "created", "align": "left"},
     {"name": "symbol", "label": "Symbol", "field": "symbol", "align": "left"},
-    {"name": "type", "label": "Type", "field": "type"},
-    {"name": "quantity", "label": "Qty", "field": "quantity"},
+    {"name": "type", "label": "Side", "field": "type", "align": "left"},
+    {"name": "status", "label": "Status", "field": "status", "align": "left"},
+    {"name": "created", "label": "Created", "field": "created", "align": "left"},
+    {"name": "quantity", "label": "Shares", "field": "quantity"},
     {"name": "price", "label": "Price", "field": "price"},
     {"name": "confidence", "label": "Confidence", "field": "confidence"},
-    {"name": "mode", "label": "Mode", "field": "mode"},
-    {"name": "status", "label": "Status", "field": "status"},
+    {"name": "mode", "label": "Mode", "field": "mode", "align": "left"},
     {"name": "id", "label": "Signal", "field": "id", "align": "left"},
 ]
 
@@ -31,14 +38,14 @@ HISTORY_COLUMNS = [
 def register(state: WebState) -> None:
     @ui.page("/signals")
     def signals_page(request: Request) -> None:
-        with frame(state, "Signals") as engine:
+        with frame(state, "Signals", "/signals") as engine:
             if engine is None:
                 return
             origin = client_origin(request)
             ui.label("Waiting for you").classes("text-lg font-semibold")
             live(state, lambda: _pending(state, engine, origin))
             ui.label("History").classes("text-lg font-semibold")
-            _history(engine)
+            _history(engine, state)
 
 
 def _pending(state: WebState, engine: Engine, origin: str) -> None:
@@ -63,38 +70,56 @@ def _pending_card(state: WebState, engine: Engine, origin: str, signal: TradingS
             ui.notify(str(error), type="warning")
         await state.refresh()
 
-    with (
-        ui.card().classes("w-full").mark(f"pending-{signal.id}"),
-        ui.row().classes("w-full items-center justify-between"),
-    ):
-        with ui.column().classes("gap-0"):
-            ui.label(
-                f"{signal.signal_type.value.upper()} {signal.quantity} {signal.symbol} "
-                f"at ~{money(signal.price)}"
-            ).classes("text-lg font-semibold").mark("pending-title")
-            ui.label(
-                f"confidence {signal.confidence:.1%} · stop {money(signal.stop_price)} · "
-                f"risk {money(signal.risk_amount)} · mode {signal.mode.value}"
-            ).classes("text-sm")
-            if signal.reasons:
-                ui.label("; ".join(signal.reasons)).classes("text-sm opacity-70")
-            ui.label(signal.id).classes("text-xs opacity-60 signal-id")
-        with ui.row().classes("items-center gap-2"):
-            left = ui.label(countdown(signal.expires_at - engine.now())).mark("countdown")
+    status = state.snapshot.status
+    held = next(
+        ((p.quantity, p.entry) for p in state.snapshot.positions if p.symbol == signal.symbol),
+        None,
+    )
+    with ui.card().classes("w-full gap-1 p-3 sm:p-4").mark(f"pending-{signal.id}"):
+        with ui.row().classes("w-full items-start justify-between gap-x-3 gap-y-0 no-wrap"):
+            ui.label(explain.signal_title(signal)).classes(
+                "text-lg font-semibold leading-tight min-w-0"
+            ).mark("pending-title")
+            left = (
+                ui.label(countdown(signal.expires_at - engine.now()))
+                .classes("text-sm font-mono whitespace-nowrap pt-1")
+                .mark("countdown")
+            )
             left.tooltip("time left to decide, on the agent's clock")
             ui.timer(1.0, lambda: left.set_text(countdown(signal.expires_at - engine.now())))
+        ui.label(
+            f"Confidence {chance(signal.confidence)} · mode {signal.mode.value} · "
+            f"expires {when(signal.expires_at, state.zone)}"
+        ).classes("text-sm opacity-80")
+        for line in explain.signal_money(
+            signal, equity=status.equity if status else None, held=held
+        ):
+            ui.label(line).classes("text-sm").mark("pending-money")
+        if signal.prediction is not None:
+            ui.label("Model: " + explain.outlook(signal.prediction, signal.risk_amount)).classes(
+                "text-sm"
+            ).mark("pending-outlook")
+            if votes := explain.votes(signal.prediction):
+                ui.label(f"Models: {votes}").classes("text-xs opacity-70")
+        for line in explain.signal_reasons(signal):
+            ui.label(line).classes("text-sm opacity-80 break-words").mark("pending-reason")
+        # Actions wrap onto another line rather than widen the card on a phone.
+        with ui.row().classes("w-full items-center gap-2 pt-1").mark("pending-actions"):
             buttons = [
-                ui.button("Approve", color="positive", on_click=lambda: decide(True)).mark(
-                    f"approve-{signal.id}"
-                ),
-                ui.button("Reject", color="negative", on_click=lambda: decide(False))
+                ui.button("Approve", icon="check", color="positive", on_click=lambda: decide(True))
+                .classes("grow sm:grow-0")
+                .mark(f"approve-{signal.id}"),
+                ui.button("Reject", icon="close", color="negative", on_click=lambda: decide(False))
                 .props("outline")
+                .classes("grow sm:grow-0")
                 .mark(f"reject-{signal.id}"),
             ]
+        ui.label(signal.id).classes("text-xs opacity-60 signal-id break-all")
 
 
-def _history(engine: Engine) -> None:
-    with ui.row().classes("items-end gap-3"):
+def _history(engine: Engine, state: WebState) -> None:
+    zone = state.zone
+    with ui.row().classes("w-full items-end gap-x-3 gap-y-0"):
         symbol = ui.input("Symbol").classes("w-28").mark("filter-symbol")
         status = (
             ui.select(["", *[s.value for s in OrderStatus]], label="Status", value="")
@@ -106,20 +131,16 @@ def _history(engine: Engine) -> None:
             .classes("w-32")
             .mark("filter-mode")
         )
-        since = ui.input("Since (YYYY-MM-DD)").classes("w-40").mark("filter-since")
+        since = ui.input("Since").props("type=date").classes("w-40").mark("filter-since")
         problem = ui.label("").classes("text-negative")
-    table = (
-        ui.table(columns=HISTORY_COLUMNS, rows=[], row_key="id", pagination=25)
-        .classes("w-full")
-        .mark("history-table")
-    )
+    table = responsive_table(HISTORY_COLUMNS, [], "id", pagination=25).mark("history-table")
 
     async def load() -> None:
         problem.text = ""
         start = None
         if since.value:
             try:
-                start = datetime.combine(date.fromisoformat(since.value), time(), tzinfo=UTC)
+                start = datetime.combine(date.fromisoformat(since.value), time(), tzinfo=zone)
             except ValueError:
                 problem.text = f"since {since.value!r}: use a date like 2026-01-31"
                 return
@@ -136,14 +157,14 @@ def _history(engine: Engine) -> None:
             return
         table.rows = [
             {
-                "created": when(s.created_at),
+                "created": when(s.created_at, zone),
                 "symbol": s.symbol,
                 "type": s.signal_type.value,
-                "quantity": s.quantity,
+                "quantity": shares(s.quantity),
                 "price": money(s.price),
-                "confidence": f"{s.confidence:.1%}",
+                "confidence": chance(s.confidence),
                 "mode": s.mode.value,
-                "status": s.status.value,
+                "status": s.status.value.replace("_", " "),
                 "id": s.id,
             }
             for s in rows

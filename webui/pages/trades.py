@@ -10,8 +10,8 @@ from fastapi import Response
 from nicegui import app, ui
 
 from core.agent.engine import Engine, EngineError, Trade
-from webui.formatting import money, when
-from webui.frame import frame
+from webui.formatting import money, shares, when
+from webui.frame import frame, responsive_table
 from webui.state import WebState
 
 CSV_PATH = "/export/trades.csv"
@@ -25,12 +25,13 @@ CSV_FIELDS = (
     "client_order_id",
     "signal_id",
 )
+# The columns that matter most come first: on a phone they are the top of each card.
 COLUMNS = [
-    {"name": "at", "label": "Time", "field": "at", "align": "left", "sortable": True},
     {"name": "symbol", "label": "Symbol", "field": "symbol", "align": "left", "sortable": True},
-    {"name": "side", "label": "Side", "field": "side"},
-    {"name": "quantity", "label": "Qty", "field": "quantity"},
+    {"name": "side", "label": "Side", "field": "side", "align": "left"},
+    {"name": "quantity", "label": "Shares", "field": "quantity"},
     {"name": "price", "label": "Price", "field": "price"},
+    {"name": "at", "label": "Time", "field": "at", "align": "left"},
     {"name": "commission", "label": "Commission", "field": "commission"},
     {"name": "order", "label": "Order", "field": "order", "align": "left"},
 ]
@@ -74,14 +75,14 @@ def register(state: WebState) -> None:
 
     @ui.page("/trades")
     def trades_page() -> None:
-        with frame(state, "Trades") as engine:
+        with frame(state, "Trades", "/trades") as engine:
             if engine is None:
                 return
-            _table(engine)
+            _table(engine, state)
 
 
-def _table(engine: Engine) -> None:
-    with ui.row().classes("items-end gap-3"):
+def _table(engine: Engine, state: WebState) -> None:
+    with ui.row().classes("w-full items-end gap-3"):
         symbol = ui.input("Symbol").classes("w-28").mark("trades-symbol")
         side = (
             ui.select(["", "buy", "sell"], label="Side", value="")
@@ -96,11 +97,7 @@ def _table(engine: Engine) -> None:
             ),
         ).props("outline").mark("export-csv")
     problem = ui.label("").classes("text-negative")
-    table = (
-        ui.table(columns=COLUMNS, rows=[], row_key="key", pagination=25)
-        .classes("w-full")
-        .mark("trades-table")
-    )
+    table = responsive_table(COLUMNS, [], "key", pagination=25).mark("trades-table")
 
     async def load() -> None:
         problem.text = ""
@@ -112,10 +109,10 @@ def _table(engine: Engine) -> None:
         table.rows = [
             {
                 "key": index,
-                "at": when(t.at),
+                "at": when(t.at, state.zone),
                 "symbol": t.symbol,
                 "side": t.side,
-                "quantity": f"{t.quantity:g}",
+                "quantity": shares(t.quantity),
                 "price": money(t.price),
                 "commission": money(t.commission),
                 "order": t.client_order_id,

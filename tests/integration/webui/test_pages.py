@@ -10,8 +10,8 @@ from tests.integration.webui.conftest import PASSWORD, Web, eventually
 
 
 async def _pending_signal(web: Web) -> str:
-    """A signal that asks (hybrid, confidence between the thresholds)."""
-    web.predictor.probabilities = {"AAA": 0.7}
+    """A signal that asks (hybrid, an edge between min_edge and auto_edge)."""
+    web.predictor.probabilities = {"AAA": 0.57}
     web.agent.engine.run_cycle_now()
     pending = await web.agent.engine.pending_signals()
     assert [s.symbol for s in pending] == ["AAA"]
@@ -198,14 +198,19 @@ async def test_models_page_says_when_no_model_trades(web: Web) -> None:
     await web.user.should_see(marker="no-model")
 
 
-async def test_audit_page_lists_who_did_what(web: Web) -> None:
+async def test_audit_page_lists_who_did_what_in_sentences(web: Web) -> None:
     await web.agent.engine.set_mode("manual", "telegram:42", "chat:42")
     await web.log_in(redirect_to="/audit")
     table = web.user.find(marker="audit-table").elements.pop()
-    await eventually(lambda: any(row["actor"] == "telegram:42" for row in table.rows))
-    row = next(r for r in table.rows if r["actor"] == "telegram:42")
-    assert row["origin"] == "chat:42"
-    assert row["action"].startswith("settings")
+    await eventually(lambda: any(row["actor"] == "Telegram user 42" for row in table.rows))
+    row = next(r for r in table.rows if r["actor"] == "Telegram user 42")
+    assert row["origin"] == "Telegram chat 42"
+    assert row["what"] == "Changed mode → manual"
+    shown = [str(r[c["field"]]) for r in table.rows for c in table.props["columns"]]
+    assert not any("{" in cell or "_" in cell for cell in shown)  # no JSON, no snake_case
+    # The filter still finds rows by the stored names.
+    web.user.find(marker="audit-filter").type("telegram:42")
+    await eventually(lambda: [r["actor"] for r in table.rows] == ["Telegram user 42"])
 
 
 async def test_backtest_from_the_page_runs_and_shows_the_comparison(web: Web) -> None:

@@ -33,10 +33,12 @@ from telegram.ext import (
 from bot import handlers
 from bot.auth import Gate
 from bot.callbacks import CallbackSigner
+from bot.commands import bot_commands, button_commands
 from bot.context import BotContext
 from bot.notifier import Notifier
 from bot.outbox import Outbox
 from core.agent.engine import Engine
+from core.base import explain
 from core.base.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,24 +46,10 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 """How often refusal counts whose hour is over are written to the audit log."""
 
-COMMANDS = [
-    ("status", "mode, trading state, equity, P&L"),
-    ("positions", "open positions with stops"),
-    ("signals", "signals waiting for you"),
-    ("trades", "recent fills"),
-    ("pnl", "profit and loss: today, week, month, all"),
-    ("mode", "show or change: auto, manual, hybrid"),
-    ("kill", "stop trading (confirm: stop or flatten)"),
-    ("resume", "trade again after a kill"),
-    ("settings", "the runtime settings"),
-    ("set", "change a setting: /set KEY VALUE"),
-    ("chart", "price chart: /chart SYMBOL"),
-    ("model", "the current model and its figures"),
-    ("help", "what the bot can do"),
-]
 _HANDLERS = {
     "start": handlers.start,
-    "help": handlers.start,
+    "help": handlers.help_command,
+    "menu": handlers.menu,
     "status": handlers.status,
     "positions": handlers.positions,
     "signals": handlers.signals,
@@ -75,6 +63,7 @@ _HANDLERS = {
     "chart": handlers.chart,
     "model": handlers.model,
 }
+"""Every command in `bot.commands.COMMANDS` (and /start, Telegram's first message)."""
 
 
 def build_application(settings: Settings, engine: Engine) -> Application:
@@ -94,10 +83,16 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         gate=Gate(frozenset(env.telegram_allowed_users)),
         signer=CallbackSigner(token),
         outbox=Outbox(application.bot),
+        zone=explain.zone(engine.timezone),
     )
     application.add_handler(TypeHandler(Update, handlers.gatekeeper), group=-1)
     for name, handler in _HANDLERS.items():
         application.add_handler(CommandHandler(name, handler))
+    # A /menu button sends its label as a plain message: answered like its command.
+    buttons = button_commands()
+    application.add_handler(
+        MessageHandler(filters.Text(list(buttons)) & ~filters.COMMAND, handlers.menu_button)
+    )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown))
     application.add_error_handler(handlers.on_error)
@@ -142,7 +137,7 @@ class TelegramFrontEnd:
     async def _start_once(self) -> None:
         app = self.application
         await app.initialize()
-        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in bot_commands()])
         await app.start()
         # Updates sent while the agent was down are dropped: a stale tap must not act.
         await app.updater.start_polling(

@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram.ext import ContextTypes
 
@@ -16,6 +17,7 @@ from bot.callbacks import CallbackSigner
 from bot.outbox import Outbox
 from bot.strangers import Row, StrangerLimiter
 from core.agent.engine import Engine
+from core.base import explain
 
 KILL_CONFIRM_SECONDS = 30
 CLOSING_NOTES_KEPT = 256
@@ -28,6 +30,8 @@ class BotContext:
     gate: Gate
     signer: CallbackSigner
     outbox: Outbox
+    zone: ZoneInfo = field(default_factory=explain.zone)
+    """The owner's time zone (`Engine.timezone`): every time in a message is in it."""
     strangers: StrangerLimiter = field(default_factory=StrangerLimiter)
     tapped: dict[str, tuple[int, int]] = field(default_factory=dict)
     """signal id → (chat, message) whose button press is being decided: that handler

@@ -1,52 +1,49 @@
 """Message texts. Plain text (no parse mode), so a symbol or a reason can never inject
-markup."""
+markup. Numbers read as people write them ($1,234.50, −$12.30, 66%), times are in the
+owner's time zone, and a model's reasons are words (`core.base.explain`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from bot.commands import help_text
 from core.agent.engine import Decision, ModelReport, PnlReport, PositionView, StatusReport, Trade
+from core.base import explain
+from core.base.explain import chance, money, percent, shares, signed_money
 from core.base.settings import RuntimeSettings
 from core.base.types import TradingSignal
 
-HELP = """stockbot — your trading agent (paper unless you set up live).
-/status — mode, trading state, equity, P&L, positions
-/positions — open positions with stops
-/signals — signals waiting for you, with their buttons
-/trades — recent fills
-/pnl [today|week|month|all] — profit and loss
-/mode [auto|manual|hybrid] — show or change who decides
-/kill — stop trading (asks to confirm; stop or flatten)
-/resume — trade again after a kill
-/settings — the runtime settings;  /set KEY VALUE — change one
-/chart SYMBOL — a price chart
-/model — the current model and its out-of-sample figures"""
+HELP = help_text()
 
 
-def money(value: float) -> str:
-    return f"${value:,.2f}"
+def when(value: datetime | None, tz: ZoneInfo) -> str:
+    return explain.when(value, tz)
 
 
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
-
-
-def status(report: StatusReport) -> str:
+def status(report: StatusReport, tz: ZoneInfo) -> str:
     runs = (
         ", ".join(
-            f"{job} {when(at)}"
+            f"{job.replace('_', ' ')} {when(at, tz)}"
             for job, at in sorted(report.next_runs.items())
             if job in ("cycle", "end_of_day")
         )
         or "not scheduled"
     )
     telegram = {True: "connected", False: "disconnected", None: "off"}[report.telegram_connected]
+    trading = report.trading
+    since = (
+        "never stopped since the start"
+        if explain.never_set(trading.changed_at)
+        else f"since {when(trading.changed_at, tz)}, by {trading.changed_by}: {trading.reason}"
+    )
     return "\n".join(
         [
-            f"Mode: {report.mode.value}   Trading: {report.trading.state.value.upper()}",
-            f"  (set by {report.trading.changed_by}: {report.trading.reason})",
+            f"Mode: {report.mode.value}   Trading: {trading.state.value.upper()}",
+            f"  ({since})",
             f"Equity {money(report.equity)}   Cash {money(report.cash)}",
-            f"Today {report.daily_pnl:+,.2f} ({report.daily_pnl_pct:+.2%})   "
+            f"Today {signed_money(report.daily_pnl)} "
+            f"({percent(report.daily_pnl_pct, signed=True)})   "
             f"Exposure {money(report.exposure)}",
             f"Open positions {report.positions}   Waiting signals {report.pending_signals}",
             f"Next: {runs}",
@@ -58,26 +55,33 @@ def status(report: StatusReport) -> str:
     )
 
 
-def signal(s: TradingSignal, equity: float | None = None) -> str:
+def signal(
+    s: TradingSignal,
+    tz: ZoneInfo,
+    *,
+    equity: float | None = None,
+    held: tuple[float, float] | None = None,
+) -> str:
+    """A signal as its message says it: what, what it means in dollars, the model's
+    view, why (in words), and until when. `held` is the position it would sell
+    (shares, entry price), for the P&L of selling."""
     lines = [
-        f"{s.signal_type.value.upper()} {s.quantity} {s.symbol} @ {s.price:.2f}",
-        f"Confidence {s.confidence:.2f} (calibrated)   Mode {s.mode.value}",
+        explain.signal_title(s),
+        f"Confidence {chance(s.confidence)} · mode {s.mode.value}",
+        *explain.signal_money(s, equity=equity, held=held),
     ]
-    if s.stop_price:
-        share = f" = {s.risk_amount / equity:.2%} of equity" if equity else ""
-        lines.append(f"Stop {s.stop_price:.2f}   At risk {money(s.risk_amount)}{share}")
-    if s.prediction and s.prediction.model_probabilities:
-        votes = ", ".join(f"{k} {v:.2f}" for k, v in s.prediction.model_probabilities.items())
-        lines.append(f"Models (p up): {votes}")
-    if s.reasons:
-        lines.append("Why: " + "; ".join(s.reasons))
-    lines.append(f"Expires {when(s.expires_at)}   id {s.id}")
+    if s.prediction is not None:
+        lines.append("Model: " + explain.outlook(s.prediction, s.risk_amount))
+        if votes := explain.votes(s.prediction):
+            lines.append(f"Models: {votes}")
+    lines.extend(explain.signal_reasons(s))
+    lines.append(f"Expires {when(s.expires_at, tz)} · id {s.id}")
     return "\n".join(lines)
 
 
-def decided(s: TradingSignal, decision: Decision, actor: str, at: datetime) -> str:
+def decided(s: TradingSignal, decision: Decision, actor: str, at: datetime, tz: ZoneInfo) -> str:
     return (
-        f"{signal(s)}\n\n{decision.status.value.upper()} by {actor} at {when(at)}: "
+        f"{signal(s, tz)}\n\n{decision.status.value.upper()} by {actor} at {when(at, tz)}: "
         f"{decision.message}"
     )
 
@@ -87,29 +91,44 @@ def positions(rows: list[PositionView]) -> str:
         return "No open positions."
     lines = []
     for p in rows:
-        pnl = f"{p.unrealized_pnl:+,.2f}" if p.unrealized_pnl is not None else "—"
-        last = f"{p.last:.2f}" if p.last is not None else "—"
-        trail = f" trail {p.trailing_stop:.2f}" if p.trailing_stop else ""
-        stop = f" stop {p.stop:.2f}" if p.stop else ""
+        cost = p.entry * p.quantity
+        pnl = (
+            f"{signed_money(p.unrealized_pnl)} "
+            f"({percent(p.unrealized_pnl / cost if cost else None, signed=True, digits=1)})"
+            if p.unrealized_pnl is not None
+            else "—"
+        )
+        stops = ", ".join(
+            part
+            for part in (
+                f"stop {money(p.stop)}" if p.stop else "",
+                f"trailing {money(p.trailing_stop)}" if p.trailing_stop else "",
+            )
+            if part
+        )
         lines.append(
-            f"{p.symbol}: {p.quantity:g} @ {p.entry:.2f}, last {last}, P&L {pnl}{stop}{trail}"
+            f"{p.symbol}: {shares(p.quantity)} @ {money(p.entry)}, last {money(p.last)}, "
+            f"P&L {pnl}" + (f"; {stops}" if stops else "")
         )
     return "\n".join(lines)
 
 
-def trades(rows: list[Trade]) -> str:
+def trades(rows: list[Trade], tz: ZoneInfo) -> str:
     if not rows:
         return "No trades yet."
     return "\n".join(
-        f"{when(t.at)} {t.side} {t.quantity:g} {t.symbol} @ {t.price:.2f}" for t in rows
+        f"{when(t.at, tz)}: {t.side} {shares(t.quantity)} {t.symbol} @ {money(t.price)}"
+        for t in rows
     )
 
 
-def pnl(report: PnlReport) -> str:
-    since = when(report.start) if report.start else "the start"
+def pnl(report: PnlReport, tz: ZoneInfo) -> str:
+    since = when(report.start, tz) if report.start else "the start"
+    period = {"today": "today", "week": "this week", "month": "this month", "all": "in all"}
     return (
-        f"P&L {report.period} (since {since}): {report.pnl:+,.2f} ({report.pnl_pct:+.2%})\n"
-        f"Equity {money(report.end_equity)}   Realised {report.realized:+,.2f}   "
+        f"P&L {period.get(report.period, report.period)} (since {since}): "
+        f"{signed_money(report.pnl)} ({percent(report.pnl_pct, signed=True)})\n"
+        f"Equity {money(report.end_equity)}   Realised {signed_money(report.realized)}   "
         f"Fills {report.trades}"
     )
 
@@ -123,19 +142,31 @@ def model(report: ModelReport) -> str:
         return "No model yet: train one with `stockbot train`."
     manifest = report.manifest
     metrics = manifest.get("oos_metrics", {})
+    window = manifest.get("training_window") or {}
     lines = [
         f"Model run {report.run_id}",
-        f"Models: {', '.join(manifest.get('models', []))}",
-        f"Trained on {', '.join(manifest.get('symbols', []))} "
-        f"{manifest.get('training_window', {})}",
+        "Models: " + ", ".join(explain.model_name(m) for m in manifest.get("models", [])),
+        f"Trained on {', '.join(manifest.get('symbols', []))}, "
+        f"{_day(window.get('start'))} to {_day(window.get('end'))}",
     ]
+    grade = manifest.get("grade")
+    if isinstance(grade, dict) and grade.get("summary"):
+        lines.append(f"Verdict: {grade['summary']}")
     for name in ("ensemble", "always_up", "momentum_baseline"):
         m = metrics.get(name)
         if m:
             lines.append(
-                f"{name}: AUC {m.get('auc') or 0:.3f}, accuracy {m['accuracy']:.3f}, "
-                f"Brier {m['brier']:.4f}"
+                f"{explain.model_name(name)}: AUC {m.get('auc') or 0:.3f}, "
+                f"accuracy {percent(m['accuracy'], digits=1)}, Brier {m['brier']:.4f}"
             )
     if report.live_accuracy is not None:
-        lines.append(f"Live: {report.live_accuracy:.1%} right on {report.live_scored} scored")
+        right = percent(report.live_accuracy, digits=1)
+        lines.append(f"Live: {right} right on {report.live_scored:,} scored")
     return "\n".join(lines)
+
+
+def _day(value: object) -> str:
+    try:
+        return explain.day(date.fromisoformat(str(value)))
+    except ValueError:
+        return "?"

@@ -14,14 +14,16 @@ import logging
 import time
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import formatting, keyboards
 from bot.auth import actor_of, origin_of
 from bot.callbacks import ForgedCallback
 from bot.charts import render_price_chart
+from bot.commands import button_commands
 from bot.context import KILL_CONFIRM_SECONDS, BotContext, bot_context
+from bot.outbox import Markup
 from bot.signal_messages import signal_copy
 from bot.strangers import Row
 from core.agent.engine import EngineError, PnlPeriod
@@ -72,21 +74,45 @@ def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> BotContext |
     return ctx if ctx.gate.refusal(update) is None else None
 
 
-def _reply(
-    update: Update, ctx: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
+def _reply(update: Update, ctx: BotContext, text: str, markup: Markup | None = None) -> None:
     if update.effective_chat is not None:
         ctx.outbox.send(update.effective_chat.id, text, markup=markup)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The first message in a chat: what the bot can do, and the menu's buttons."""
+    if ctx := _allowed(update, context):
+        _reply(update, ctx, formatting.HELP, keyboards.menu())
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if ctx := _allowed(update, context):
         _reply(update, ctx, formatting.HELP)
 
 
+async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Buttons for the reading commands under the typing field; `/menu off` hides them."""
+    if not (ctx := _allowed(update, context)):
+        return
+    if context.args and context.args[0].lower() in ("off", "hide", "close"):
+        _reply(update, ctx, "Menu hidden. /menu shows it again.", keyboards.no_menu())
+        return
+    _reply(update, ctx, "Menu: tap a button. /menu off hides it.", keyboards.menu())
+
+
+async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /menu button's label arrived as a message: answer it as its command."""
+    message = update.effective_message
+    name = button_commands().get((message.text or "").strip()) if message else None
+    handler = _MENU_HANDLERS.get(name or "")
+    if handler is not None:
+        context.args = []
+        await handler(update, context)
+
+
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if ctx := _allowed(update, context):
-        _reply(update, ctx, formatting.status(await ctx.engine.status()))
+        _reply(update, ctx, formatting.status(await ctx.engine.status(), ctx.zone))
 
 
 async def positions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -96,7 +122,7 @@ async def positions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def trades(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if ctx := _allowed(update, context):
-        _reply(update, ctx, formatting.trades(await ctx.engine.trades(limit=15)))
+        _reply(update, ctx, formatting.trades(await ctx.engine.trades(limit=15), ctx.zone))
 
 
 async def signals(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -106,9 +132,12 @@ async def signals(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not pending:
         _reply(update, ctx, "No signals are waiting for you.")
         return
+    equity = (await ctx.engine.status()).equity
+    held = {p.symbol: (p.quantity, p.entry) for p in await ctx.engine.positions()}
     for signal in pending:
         # Each copy is remembered, so a decision anywhere removes its buttons too.
-        signal_copy(ctx, signal, update.effective_chat.id)
+        text = formatting.signal(signal, ctx.zone, equity=equity, held=held.get(signal.symbol))
+        signal_copy(ctx, signal, update.effective_chat.id, text)
 
 
 async def pnl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,7 +148,7 @@ async def pnl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if period is None or len(context.args or []) > 1:
         _reply(update, ctx, "Usage: /pnl [today|week|month|all]")
         return
-    _reply(update, ctx, formatting.pnl(await ctx.engine.pnl(period)))
+    _reply(update, ctx, formatting.pnl(await ctx.engine.pnl(period), ctx.zone))
 
 
 async def mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -274,9 +303,9 @@ async def _decide(
             decision = await ctx.engine.reject(signal_id, actor, origin)
     except EngineError as error:
         ctx.tapped.pop(signal_id, None)
-        _edit(ctx, query, f"{formatting.signal(signal)}\n\n{error}")
+        _edit(ctx, query, f"{formatting.signal(signal, ctx.zone)}\n\n{error}")
         return
-    _edit(ctx, query, formatting.decided(signal, decision, actor, ctx.engine.now()))
+    _edit(ctx, query, formatting.decided(signal, decision, actor, ctx.engine.now(), ctx.zone))
 
 
 def _edit(ctx: BotContext, query: Any, text: str) -> None:
@@ -287,6 +316,18 @@ def _edit(ctx: BotContext, query: Any, text: str) -> None:
     ctx.outbox.edit(
         message.chat.id, message.message_id, text, caption=bool(getattr(message, "photo", None))
     )
+
+
+_MENU_HANDLERS = {
+    "status": status,
+    "positions": positions,
+    "signals": signals,
+    "pnl": pnl,
+    "trades": trades,
+    "model": model,
+    "help": help_command,
+}
+"""What each /menu button answers: reading commands only (and /help)."""
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,12 +1,23 @@
-"""Inline keyboards, every button's data signed for the chat it is sent to."""
+"""Keyboards: inline ones under a message, every button's data signed for the chat it is
+sent to; and the /menu reply keyboard, whose buttons only send a read command's label.
+
+A signal's inline keyboard puts Approve and Reject on the first row, so rows added below
+(a smaller size, a limit, a tighter stop) keep the main choice where the thumb is."""
 
 from __future__ import annotations
 
 import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.callbacks import CallbackSigner
+from bot.commands import MENU_ROWS, by_name
 from core.base.types import KillScope, TradingMode
 
 
@@ -60,3 +71,17 @@ def kill_confirm(signer: CallbackSigner, chat_id: int) -> InlineKeyboardMarkup:
             [InlineKeyboardButton("Cancel", callback_data=signer.sign("x", chat_id=chat_id))],
         ]
     )
+
+
+def menu() -> ReplyKeyboardMarkup:
+    """The /menu keyboard: the safe read commands, two to a row, kept open."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(by_name(name).button or f"/{name}") for name in row] for row in MENU_ROWS],
+        resize_keyboard=True,
+        is_persistent=True,
+        input_field_placeholder="Tap a button or type /help",
+    )
+
+
+def no_menu() -> ReplyKeyboardRemove:
+    return ReplyKeyboardRemove()

@@ -32,6 +32,7 @@ from core.base.events import (
     StopTriggered,
     TradingStateChanged,
 )
+from core.base.explain import chance, day, money, percent, shares, signal_title, signed_money
 from core.base.types import TradingSignal, TradingState
 
 log = logging.getLogger(__name__)
@@ -100,17 +101,17 @@ class Notifier:
         match event:
             case SignalCreated(signal=s):
                 return (
-                    f"Executing: {s.signal_type.value} {s.quantity} {s.symbol} @ {s.price:.2f} "
-                    f"(confidence {s.confidence:.2f}, mode {s.mode.value})"
+                    f"Executing: {signal_title(s)} "
+                    f"(confidence {chance(s.confidence)}, mode {s.mode.value})"
                 )
             case OrderFilled(symbol=symbol, side=side, quantity=qty, price=price):
-                return f"Filled: {side.value} {qty:g} {symbol} @ {price:.2f}"
+                return f"Filled: {side.value} {shares(qty)} {symbol} @ {money(price)}"
             case OrderFailed(symbol=symbol, reason=reason):
                 return f"Order failed: {symbol}: {reason}"
             case StopTriggered(symbol=symbol, reason=reason, price=price, quantity=qty):
                 return (
-                    f"{reason.replace('_', ' ').capitalize()} hit: selling {qty:g} {symbol} "
-                    f"near {price:.2f}"
+                    f"{reason.replace('_', ' ').capitalize()} hit: selling {shares(qty)} "
+                    f"{symbol} near {money(price)}"
                 )
             case TradingStateChanged(status=status):
                 return (
@@ -119,10 +120,10 @@ class Notifier:
                 )
             case ModeChanged(mode=mode, actor=actor):
                 return f"Mode is now {mode.value} (by {actor})"
-            case DailySummary(session=day, equity=equity, pnl=pnl, pnl_pct=pct, trades=n):
+            case DailySummary(session=session, equity=equity, pnl=pnl, pnl_pct=pct, trades=n):
                 return (
-                    f"{day}: equity {formatting.money(equity)}, P&L {pnl:+,.2f} "
-                    f"({pct:+.2%}), fills {n}"
+                    f"{day(session)}: equity {money(equity)}, P&L {signed_money(pnl)} "
+                    f"({percent(pct, signed=True)}), fills {n}"
                 )
             case Alert(severity=severity, message=message):
                 return f"⚠️ {severity}: {message}"
@@ -133,9 +134,9 @@ class Notifier:
         """(topic, one line) of a notice, for a summary of several."""
         match event:
             case SignalCreated(signal=s):
-                return "orders sent", f"{s.signal_type.value} {s.quantity} {s.symbol}"
+                return "orders sent", f"{s.signal_type.value} {shares(s.quantity)} {s.symbol}"
             case OrderFilled(symbol=symbol, side=side, quantity=qty, price=price):
-                return "fills", f"{side.value} {qty:g} {symbol} @ {price:.2f}"
+                return "fills", f"{side.value} {shares(qty)} {symbol} @ {money(price)}"
             case OrderFailed(symbol=symbol, reason=reason):
                 return "failed orders", f"{symbol} ({reason})"
             case TradingStateChanged(status=status):
@@ -157,7 +158,10 @@ class Notifier:
         except EngineError:
             png = None
         status = await engine.status()
-        caption = formatting.signal(signal, status.equity)
+        held = {p.symbol: (p.quantity, p.entry) for p in await engine.positions()}
+        caption = formatting.signal(
+            signal, self.ctx.zone, equity=status.equity, held=held.get(signal.symbol)
+        )
         for chat_id in self.ctx.chats:
             announce(self.ctx, signal, chat_id, caption, png)
 
@@ -172,7 +176,7 @@ class Notifier:
         else:
             note = f"{event.status.value.upper()} by {event.actor}"
         self.ctx.note_closing(event.signal_id, note)
-        text = closed_text(signal, note)
+        text = closed_text(self.ctx, signal, note)
         for chat_id, message_id in await engine.messages_for(event.signal_id):
             # Unknown after a restart: the caption first, the outbox falls back to text.
             photo = self.ctx.photo_messages.pop((chat_id, message_id), True)

@@ -34,7 +34,7 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.pacing import Pace, SlidingWindow, chat_pace, global_window
@@ -62,6 +62,8 @@ class Priority(IntEnum):
 
 
 OnSent = Callable[[Message], Awaitable[None]]
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+"""Buttons under a message, or the /menu keyboard (shown or removed) with a reply."""
 StillWanted = Callable[[], Awaitable[bool]]
 
 
@@ -70,7 +72,7 @@ class Outgoing:
     chat_id: int
     priority: Priority
     text: str
-    markup: InlineKeyboardMarkup | None = None
+    markup: Markup | None = None
     photo: bytes | None = None
     edit_of: int | None = None
     """Message id to edit (its text or caption) instead of sending a new message."""
@@ -167,7 +169,7 @@ class Outbox:
         text: str,
         *,
         priority: Priority = Priority.REPLY,
-        markup: InlineKeyboardMarkup | None = None,
+        markup: Markup | None = None,
         photo: bytes | None = None,
         on_sent: OnSent | None = None,
         still_wanted: StillWanted | None = None,

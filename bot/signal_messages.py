@@ -17,8 +17,8 @@ from core.base.types import OrderStatus, TradingSignal
 EXPIRED_NOTE = "EXPIRED — nobody decided in time; prices have moved on."
 
 
-def closed_text(signal: TradingSignal, note: str) -> str:
-    return f"{formatting.signal(signal)}\n\n{note}"
+def closed_text(ctx: BotContext, signal: TradingSignal, note: str) -> str:
+    return f"{formatting.signal(signal, ctx.zone)}\n\n{note}"
 
 
 def _still_pending(ctx: BotContext, signal_id: str) -> StillWanted:
@@ -43,7 +43,9 @@ def _remember(ctx: BotContext, signal_id: str, chat_id: int, *, photo: bool) -> 
             if note is None:  # the notifier has not got to it yet (and will edit this too)
                 expired = signal.status is OrderStatus.EXPIRED
                 note = EXPIRED_NOTE if expired else signal.status.value.upper()
-            ctx.outbox.edit(chat_id, message.message_id, closed_text(signal, note), caption=photo)
+            ctx.outbox.edit(
+                chat_id, message.message_id, closed_text(ctx, signal, note), caption=photo
+            )
 
     return after
 
@@ -63,11 +65,11 @@ def announce(
     )
 
 
-def signal_copy(ctx: BotContext, signal: TradingSignal, chat_id: int) -> None:
+def signal_copy(ctx: BotContext, signal: TradingSignal, chat_id: int, text: str) -> None:
     """A `/signals` answer: text with buttons, in order with the chat's other replies."""
     ctx.outbox.send(
         chat_id,
-        formatting.signal(signal),
+        text,
         markup=keyboards.decision(ctx.signer, signal.id, chat_id),
         on_sent=_remember(ctx, signal.id, chat_id, photo=False),
         still_wanted=_still_pending(ctx, signal.id),

@@ -4,7 +4,7 @@ through `TELEGRAM_BASE_URL` (DESIGN §10).
 Methods: getMe, getUpdates (long poll), deleteWebhook, setMyCommands, sendMessage,
 sendPhoto, editMessageText, editMessageCaption, editMessageReplyMarkup,
 answerCallbackQuery, getMyCommands. A test injects what a person does (`send_command`,
-`press_button`) and reads what the bot did (`calls`, each with the time it arrived and
+`send_text`, `press_button`) and reads what the bot did (`calls`, each with the time it arrived and
 the result it got) and what each chat now shows (`shown`: text, caption and buttons of
 every message the bot sent, after its edits). As Telegram does, editing the caption of
 a text message (or the text of a photo) is refused with 400. `fail_next` makes the next
@@ -153,6 +153,21 @@ class FakeTelegramServer(LoopbackServer):
                     "chat": self._chat(chat_id, chat_type),
                     "text": text,
                     "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+                }
+            }
+        )
+
+    def send_text(self, user_id: int, text: str) -> int:
+        """A person sends plain `text` in their private chat — what a reply keyboard's
+        button sends (no command entity). Returns the update id."""
+        return self._push(
+            {
+                "message": {
+                    "message_id": self._next_message_id(),
+                    "date": int(time.time()),
+                    "from": self._user(user_id),
+                    "chat": self._chat(user_id, "private"),
+                    "text": text,
                 }
             }
         )

@@ -135,7 +135,7 @@ async def test_a_burst_of_fills_becomes_one_summary_while_alerts_and_signals_sta
     shown = sent_texts(telegram, OWNER)
     fills = [t for t in shown if "fills:" in t or t.startswith("Filled")]
     assert len(fills) == 1
-    assert fills[0].startswith("12 fills: buy 1 BBB @ 100.00; buy 2 BBB @ 101.00; ")
+    assert fills[0].startswith("12 fills: buy 1 BBB @ $100.00; buy 2 BBB @ $101.00; ")
     assert "⚠️ critical: broker unreachable" in shown  # alone, never summarised
     assert len(buttons(photo)) == 2
 

@@ -174,7 +174,7 @@ def frame(state: WebState, title: str, path: str = "/") -> Iterator[Engine | Non
     status_place = _navigation(path)
     with status_place:
         live(state, lambda: status_bar(state.snapshot.status))
-    with ui.column().classes("w-full max-w-screen-xl mx-auto p-3 sm:p-4 gap-4"):
+    with ui.column().classes("w-full max-w-screen-xl mx-auto p-0 sm:p-4 gap-4"):
         ui.label(title).classes("text-2xl font-semibold")
         if state.engine is None:
             ui.label(f"{state.starting}… this page reloads when it is ready.").mark("starting")

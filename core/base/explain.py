@@ -167,7 +167,7 @@ def _macd_line(v: float) -> str:
     if abs(v) < 0.0005:
         return "12-day and 26-day averages level (MACD)"
     above = "above" if v > 0 else "below"
-    return f"12-day average {_pct(v)} of the price {above} the 26-day (MACD)"
+    return f"12-day average {above} the 26-day by {_pct(v)} of the price (MACD)"
 
 
 def _macd_signal(v: float) -> str:

@@ -116,27 +116,31 @@ def _controls(state: WebState, engine: Engine, origin: str) -> None:
             ui.notify(str(error), type="warning")
         await state.refresh()
 
+    # On a phone: the mode and a cycle on one line, Kill and Resume together on the next.
     with ui.row().classes("w-full items-center gap-2 sm:gap-3"):
-        cycle_button = ui.button("Run a cycle now", icon="play_arrow", on_click=run_cycle).mark(
-            "run-cycle"
-        )
         current = state.snapshot.status.mode.value if state.snapshot.status else None
         mode_select = (
             ui.select(
                 [m.value for m in TradingMode], label="Mode", value=current, on_change=set_mode
             )
-            .classes("w-36")
+            .classes("w-32")
             .mark("mode-select")
         )
-        kill_button = ui.button(
-            "Kill",
-            icon="dangerous",
-            color="negative",
-            on_click=lambda: _kill_dialog(state, engine, origin),
-        ).mark("kill")
-        resume_button = (
-            ui.button("Resume", icon="restart_alt", on_click=resume).props("outline").mark("resume")
+        cycle_button = ui.button("Run a cycle now", icon="play_arrow", on_click=run_cycle).mark(
+            "run-cycle"
         )
+        with ui.row().classes("items-center gap-2 no-wrap"):
+            kill_button = ui.button(
+                "Kill",
+                icon="dangerous",
+                color="negative",
+                on_click=lambda: _kill_dialog(state, engine, origin),
+            ).mark("kill")
+            resume_button = (
+                ui.button("Resume", icon="restart_alt", on_click=resume)
+                .props("outline")
+                .mark("resume")
+            )
 
     def follow() -> None:
         """A mode or a kill from Telegram shows here too (set_mode ignores an unchanged

@@ -33,7 +33,7 @@ AGENT_SCRIPT = textwrap.dedent("""
     names = tuple(f"S{i:03d}" for i in range(symbols))
     env = load_env_settings(None).model_copy(update={"stockbot_home": home,
                                                       "stockbot_data_provider": "sim"})
-    runtime = RuntimeSettings(symbols=names, min_confidence=0.99, auto_threshold=0.995)
+    runtime = RuntimeSettings(symbols=names, min_edge=0.49, auto_edge=0.5)
     settings = Settings(env=env, trading=TradingConfig(runtime=runtime))
     clock = SimulatedClock(datetime(2024, 7, 5, 19, 45, tzinfo=UTC))
     agent = build_agent(settings, clock=clock, data=SimulatedMarket(clock=clock),

@@ -83,7 +83,7 @@ def simulated() -> None:
     began = time.perf_counter()
     build_samples(live_bars, context=live_spy)
     context_ms = (time.perf_counter() - began) * 1000
-    # Reasons are computed for signals a person may see (confidence ≥ min_confidence).
+    # Reasons are computed for signals a person may see (an edge of at least min_edge).
     explain_from = 0.60
     ensemble.predictions(live, explain_from=explain_from)  # warm-up: traces the LSTM graph
     runs = []

@@ -145,7 +145,9 @@ class Prediction(BaseModel):
     details = JsonField(default=dict)
     created_at = UtcDateTimeField()
     outcome = IntegerField(null=True)
-    """1 when the close `horizon` sessions later was higher, 0 when not, NULL until known."""
+    """1 when it came true, 0 when not, NULL until known: for the plan target (details
+    "target" = "plan") the plan's trade ended in profit, and `realized_return` is its R
+    multiple; for direction, the close `horizon` sessions later was higher."""
     realized_return = FloatField(null=True)
     scored_at = UtcDateTimeField(null=True)
 

@@ -29,7 +29,15 @@ def prediction_row(p: ModelPrediction, now: datetime) -> dict[str, object]:
         "horizon": p.horizon,
         "probability_up": p.probability_up,
         "model_run_id": p.model_run_id or "",
-        "details": {"models": p.model_probabilities, "agreement": p.agreement},
+        "details": {
+            "models": p.model_probabilities,
+            "agreement": p.agreement,
+            "target": p.target,
+            "expected_r": p.expected_r,
+            "base_rate": p.base_rate,
+            "typical_r": p.typical_r,
+            "selection_threshold": p.selection_threshold,
+        },
         "created_at": now,
     }
 

@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.agent.services import Services
+from core.agent.signal_policy import why_it_asks
 from core.base.errors import InvalidRequest
 from core.base.events import ModeChanged
 from core.base.settings import RuntimeSettings, SettingsError, apply_overrides
 from core.base.types import KillScope, TradingMode, TradingStatus
+from ml.registry import is_proven
 from risk.trading_state import OrderPurpose
 from risk.trading_state import kill as plan_kill
 from risk.trading_state import resume as plan_resume
@@ -47,7 +49,8 @@ def set_mode(s: Services, mode: str, actor: str, origin: str | None) -> TradingM
     except ValueError as error:
         raise InvalidRequest(f"mode {mode!r}: use auto, manual or hybrid") from error
     update_settings(s, {"mode": chosen.value}, actor, origin)
-    s.bus.publish(ModeChanged(mode=chosen, actor=actor))
+    caveat = why_it_asks(chosen, proven=is_proven(s.models.manifest))
+    s.bus.publish(ModeChanged(mode=chosen, actor=actor, caveat=caveat))
     return chosen
 
 

@@ -36,6 +36,7 @@ from core.agent.reports import (
 )
 from core.agent.services import Services
 from core.agent.session import SessionLifecycle
+from core.agent.signal_policy import why_it_asks
 from core.base.errors import (
     AlreadyDecided,
     EngineError,
@@ -47,6 +48,7 @@ from core.base.errors import (
 from core.base.events import Event
 from core.base.settings import RuntimeSettings
 from core.base.types import SYMBOL_PATTERN, KillScope, TradingMode, TradingSignal, TradingStatus
+from ml.registry import is_proven
 from storage import audit, messages
 
 # Front ends import the Engine's vocabulary from here (DESIGN §1: core.agent.engine + base).
@@ -309,6 +311,12 @@ class Engine:
     def set_mode(self, mode: str, actor: str, origin: str | None = None) -> TradingMode:
         self._only_the_owner(actor, "mode", origin)
         return controls.set_mode(self.services, mode, actor, origin)
+
+    def mode_caveat(self, mode: TradingMode | None = None) -> str | None:
+        """Why `mode` (default: the current one) asks where its name says it would
+        act alone: the model in use has not proven an edge out of sample."""
+        chosen = mode or self.services.runtime.get().mode
+        return why_it_asks(chosen, proven=is_proven(self.services.models.manifest))
 
     async def kill(
         self, scope: KillScope | str, actor: str, origin: str | None = None

@@ -19,10 +19,19 @@ from core.agent.approval import Decision, approve
 from core.agent.gate import GateView, check_trade, read_gate_view, sell_quantity
 from core.agent.predictor import Predictor
 from core.agent.services import Services
-from core.agent.signal_policy import Route, expiry, generate_signal, route_signal, signal_id
+from core.agent.signal_policy import (
+    NO_IDEA,
+    Route,
+    edge,
+    expiry,
+    generate_signal,
+    route_signal,
+    signal_id,
+)
 from core.base.events import CycleFinished, DataProblemRaised, SignalCreated
 from core.base.settings import RuntimeSettings
 from core.base.types import ModelPrediction, OrderSide, SignalType, TradingSignal
+from ml.registry import is_proven
 from risk.sizing import size_long
 from risk.stops import StopError, initial_stop
 
@@ -33,8 +42,6 @@ class CycleAction(StrEnum):
     """What the cycle did with one symbol."""
 
     HOLD = "hold"
-    DROP = "drop"
-    """Not confident enough for the mode."""
     REFUSED = "refused"
     """The pre-trade gate (or sizing) said no; stored REJECTED with the reasons."""
     ASK = "ask"
@@ -76,7 +83,8 @@ def run_cycle(
     now = services.clock.now()
     runtime = runtime or services.runtime.get()
     report = CycleReport(at=now)
-    batch = predictor.predict(runtime.symbols, now, explain_from=runtime.min_confidence)
+    # Reasons are worth computing only where a signal may follow.
+    batch = predictor.predict(runtime.symbols, now, explain_from=NO_IDEA + runtime.min_edge)
     for problem in batch.problems:
         if problem.blocking:
             services.bus.publish(DataProblemRaised(symbol=problem.symbol, detail=str(problem)))
@@ -88,6 +96,7 @@ def run_cycle(
         quotes = services.data.latest_prices([p.symbol for p in batch.predictions])
         view = read_gate_view(services, runtime, now, quotes)
         close = _session_close(services, now)
+        proven = is_proven(services.models.manifest)
         for prediction in batch.predictions:
             outcome = _decide(
                 services,
@@ -97,6 +106,7 @@ def run_cycle(
                 batch.atr.get(prediction.symbol, math.nan),
                 close,
                 report,
+                proven=proven,
             )
             report.outcomes.append(outcome)
     report.duration_ms = (time.perf_counter() - began) * 1000
@@ -139,21 +149,16 @@ def _decide(
     atr: float,
     close: datetime | None,
     report: CycleReport,
+    *,
+    proven: bool,
 ) -> SymbolOutcome:
     runtime = view.runtime
     symbol = prediction.symbol
     p = prediction.probability_up
-    signal_type = generate_signal(prediction, sell_quantity(view, symbol))
+    signal_type = generate_signal(prediction, sell_quantity(view, symbol), runtime)
     if signal_type is SignalType.HOLD:
-        return SymbolOutcome(symbol, p, CycleAction.HOLD)
-    route = route_signal(runtime.mode, prediction.confidence, runtime)
-    if route is Route.DROP:
-        return SymbolOutcome(
-            symbol,
-            p,
-            CycleAction.DROP,
-            f"confidence {prediction.confidence:.2f} below the mode's threshold",
-        )
+        return SymbolOutcome(symbol, p, CycleAction.HOLD, f"edge {edge(prediction):+.3f}")
+    route = route_signal(runtime.mode, prediction, runtime, proven=proven)
     if quote is None:
         return SymbolOutcome(symbol, p, CycleAction.REFUSED, "no latest price")
 
@@ -188,7 +193,9 @@ def _decide(
         id=signal_id(symbol, prediction.timestamp, view.now),
         symbol=symbol,
         signal_type=signal_type,
-        confidence=prediction.confidence,
+        # The probability of what the signal claims: P(profit) or P(up) for a buy,
+        # P(down) for a sell.
+        confidence=p if signal_type is SignalType.BUY else 1.0 - p,
         price=quote,
         quantity=max(int(quantity), 0),
         stop_price=stop,

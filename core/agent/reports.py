@@ -13,10 +13,12 @@ import pandas as pd
 
 from core.agent.performance import PerformanceSeries, performance_series
 from core.agent.services import Services
+from core.agent.signal_policy import typical_for
 from core.base.errors import InvalidRequest
 from core.base.types import TradingMode, TradingStatus
 from risk.daily_loss import session_of
 from risk.metrics import max_drawdown, period_returns, sharpe
+from storage.records import PredictionRecord
 
 log = logging.getLogger(__name__)
 PnlPeriod = Literal["today", "week", "month", "all"]
@@ -92,8 +94,14 @@ class ModelReport:
     run_id: str | None
     manifest: dict[str, Any]
     live_accuracy: float | None
+    """Share of scored predictions on the right side of their typical."""
     live_scored: int
     live_by_week: list[tuple[date, float, int]] = field(default_factory=list)
+    live_brier: float | None = None
+    """Mean squared error of the live probabilities against what happened."""
+    live_typical_brier: float | None = None
+    """The same for the typical alone (the plan's base rate, or even odds): the score
+    to beat."""
 
 
 def status(
@@ -237,7 +245,11 @@ def performance_chart(s: Services) -> PerformanceSeries:
 def model_report(s: Services) -> ModelReport:
     models = s.models
     scored = s.store.predictions.scored()
-    hits = [int((p.probability_up >= 0.5) == bool(p.outcome)) for p in scored]
+    typicals = [typical_for(p.details.get("target"), p.details.get("base_rate")) for p in scored]
+    hits = [
+        int((p.probability_up >= typical) == bool(p.outcome))
+        for p, typical in zip(scored, typicals, strict=True)
+    ]
     weekly: dict[date, list[int]] = {}
     for p, hit in zip(scored, hits, strict=True):
         week = (p.bar_time - timedelta(days=p.bar_time.weekday())).date()
@@ -248,4 +260,15 @@ def model_report(s: Services) -> ModelReport:
         live_accuracy=sum(hits) / len(hits) if hits else None,
         live_scored=len(hits),
         live_by_week=[(w, sum(h) / len(h), len(h)) for w, h in sorted(weekly.items())],
+        live_brier=_brier([p.probability_up for p in scored], scored),
+        live_typical_brier=_brier(typicals, scored),
     )
+
+
+def _brier(probabilities: list[float], scored: list[PredictionRecord]) -> float | None:
+    if not scored:
+        return None
+    errors = [
+        (p - float(row.outcome or 0)) ** 2 for p, row in zip(probabilities, scored, strict=True)
+    ]
+    return sum(errors) / len(errors)

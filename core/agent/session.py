@@ -9,7 +9,7 @@ the clock). So the order of the day's jobs is written once, here:
 | start | reconcile · settle interrupted approvals · protect positions · resume flatten |
 | before open | send the orders approved for the open (after a re-check) |
 | open, watch | work orders · track · resume flatten · daily loss · trail stops |
-| decision | work orders · track · daily loss · trading cycle |
+| decision | work orders · track · daily loss · time exits · trading cycle |
 | close | work orders · track · expire signals · trail stops · equity snapshot · |
 | | score predictions · daily summary |
 
@@ -34,6 +34,7 @@ from core.agent.jobs.bookkeeping import daily_summary, snapshot_equity
 from core.agent.jobs.daily_loss import check_daily_loss
 from core.agent.jobs.expiry import expire_signals
 from core.agent.jobs.scoring import score_predictions
+from core.agent.jobs.time_exit import exit_overdue_positions
 from core.agent.jobs.trailing import trail_stops
 from core.agent.pipeline import CycleReport, run_cycle
 from core.agent.predictor import Predictor, last_atr
@@ -98,6 +99,7 @@ class SessionLifecycle:
         self._run("work_orders", self.services.broker.process_open_orders)
         self._run("track", desk.orders.track)
         self._run("daily_loss", lambda: check_daily_loss(self.services))
+        self._run("time_exits", lambda: exit_overdue_positions(self.services))
         report: CycleReport = self._run(  # type: ignore[assignment]
             "cycle", lambda: run_cycle(self.services, self.predictor)
         )

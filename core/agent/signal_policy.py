@@ -1,11 +1,19 @@
 """From a prediction to a signal: direction, routing by mode, ids and expiry. Pure.
 
-- `generate_signal`: BUY when the ensemble says up and we are flat; SELL when it says
-  down and we are long; HOLD otherwise (no shorting, no pyramiding).
-- `route_signal`: AUTO executes at or above `auto_threshold` and drops the rest; MANUAL
-  asks about every signal at or above `min_confidence`; HYBRID executes at or above
-  `auto_threshold` and asks between `min_confidence` and it. Below `min_confidence`
-  every mode drops the signal.
+A prediction's *edge* is how far its probability beats the typical — what taking every
+trade of the plan would give (the plan's base rate on the model's training history).
+Thresholds are edges, never absolute probabilities: an honest model of daily stock
+trades is rarely far from its base rate, and "0.80 confident" promised what none can
+deliver.
+
+- `generate_signal`: for the plan target (P = the plan's trade ends in profit), BUY when
+  flat and the edge clears both the owner's `min_edge` and the model's own selection bar
+  (the threshold its grade was measured at); never SELL — the plan's exits are its stop,
+  trailing stop and time exit. For the next-day direction diagnostic, BUY on an edge up
+  when flat, SELL on an edge down when long.
+- `route_signal`: only a model graded *proven* out of sample executes alone: AUTO
+  executes every signal, HYBRID those with an edge of at least `auto_edge`, MANUAL none.
+  Until a model is proven every mode asks.
 """
 
 from __future__ import annotations
@@ -17,31 +25,66 @@ from enum import StrEnum
 from core.base.settings import RuntimeSettings
 from core.base.types import ModelPrediction, SignalType, TradingMode
 
+NO_IDEA = 0.5
+"""The typical of a direction prediction (and of a plan one from a run that has none)."""
+
 
 class Route(StrEnum):
     EXECUTE = "execute"
     ASK = "ask"
-    DROP = "drop"
 
 
-def generate_signal(prediction: ModelPrediction, held_quantity: float) -> SignalType:
-    up = prediction.probability_up >= 0.5
-    if up and held_quantity <= 0:
+def typical_for(target: object, base_rate: object) -> float:
+    """What a probability must beat to mean anything: the plan's base rate for the plan
+    target, even odds for direction (and for runs from before base rates)."""
+    if target == "plan" and isinstance(base_rate, float):
+        return base_rate
+    return NO_IDEA
+
+
+def typical(prediction: ModelPrediction) -> float:
+    return typical_for(prediction.target, prediction.base_rate)
+
+
+def edge(prediction: ModelPrediction) -> float:
+    """How far the prediction leans away from its typical, in its own direction."""
+    return abs(prediction.probability_up - typical(prediction))
+
+
+def generate_signal(
+    prediction: ModelPrediction, held_quantity: float, runtime: RuntimeSettings
+) -> SignalType:
+    p = prediction.probability_up
+    if prediction.target == "plan":
+        bar = typical(prediction) + runtime.min_edge
+        if prediction.selection_threshold is not None:
+            bar = max(bar, prediction.selection_threshold)
+        return SignalType.BUY if held_quantity <= 0 and p >= bar else SignalType.HOLD
+    if held_quantity <= 0 and p >= NO_IDEA + runtime.min_edge:
         return SignalType.BUY
-    if not up and held_quantity > 0:
+    if held_quantity > 0 and p < NO_IDEA and NO_IDEA - p >= runtime.min_edge:
         return SignalType.SELL
     return SignalType.HOLD
 
 
-def route_signal(mode: TradingMode, confidence: float, runtime: RuntimeSettings) -> Route:
-    if confidence < runtime.min_confidence:
-        return Route.DROP
-    confident = confidence >= runtime.auto_threshold
-    if mode is TradingMode.AUTO:
-        return Route.EXECUTE if confident else Route.DROP
-    if mode is TradingMode.MANUAL:
+def route_signal(
+    mode: TradingMode, prediction: ModelPrediction, runtime: RuntimeSettings, *, proven: bool
+) -> Route:
+    if not proven or mode is TradingMode.MANUAL:
         return Route.ASK
-    return Route.EXECUTE if confident else Route.ASK
+    if mode is TradingMode.AUTO:
+        return Route.EXECUTE
+    return Route.EXECUTE if edge(prediction) >= runtime.auto_edge else Route.ASK
+
+
+def why_it_asks(mode: TradingMode, *, proven: bool) -> str | None:
+    """The answer to a mode change when the mode cannot do what its name says."""
+    if mode is TradingMode.MANUAL or proven:
+        return None
+    return (
+        "this model has no proven edge out of sample, so trades will ask you: "
+        f"{mode.value} executes alone only once a model is graded proven (see /model)"
+    )
 
 
 def signal_id(symbol: str, bar_time: datetime, now: datetime) -> str:

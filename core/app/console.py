@@ -41,8 +41,8 @@ def describe(event: Event) -> str | None:
         case TradingStateChanged(status=status):
             state = status.state.value.upper()
             return f"STATE   trading {state} by {status.changed_by}: {status.reason}"
-        case ModeChanged(mode=mode, actor=actor):
-            return f"MODE    {mode.value} by {actor}"
+        case ModeChanged(mode=mode, actor=actor, caveat=caveat):
+            return f"MODE    {mode.value} by {actor}" + (f" ({caveat})" if caveat else "")
         case DailySummary(session=day, equity=equity, pnl=pnl, pnl_pct=pct, trades=trades):
             return (
                 f"DAY     {day} equity ${equity:,.2f}  P&L {pnl:+,.2f} ({pct:+.2%})  fills {trades}"

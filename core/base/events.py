@@ -103,6 +103,8 @@ class TradingStateChanged(Event):
 class ModeChanged(Event):
     mode: TradingMode
     actor: str
+    caveat: str | None = None
+    """Why the mode cannot act as its name says yet (an unproven model asks)."""
 
 
 class CycleFinished(Event):

@@ -105,6 +105,10 @@ class SettingsModel(BaseModel):
 # Runtime-editable settings
 
 
+RETIRED_THRESHOLDS = ("min_confidence", "auto_threshold")
+"""Absolute confidence thresholds, replaced by edges over the typical (min_edge,
+auto_edge); stored overrides of them were moved to the audit log (migration 9)."""
+
 NotifyLevel = Literal["on", "silent", "off"]
 NOTIFY_KINDS: tuple[str, ...] = ("signals", "fills", "stops", "summary", "alerts", "changes")
 """The kinds of Telegram news the owner chooses a level for (`notify_<kind>`)."""
@@ -114,16 +118,20 @@ class RuntimeSettings(SettingsModel):
     """What the owner may change while the agent runs, from Telegram or the web page."""
 
     mode: TradingMode = TradingMode.HYBRID
-    """auto: execute confident signals, drop the rest; manual: ask for every signal;
-    hybrid: execute confident signals, ask about the middle ones."""
+    """auto: execute every signal; manual: ask for every signal; hybrid: execute signals
+    with an edge of at least auto_edge, ask about the rest. Only a model graded *proven*
+    on its out-of-sample record executes alone: until then every mode asks."""
     symbols: tuple[Annotated[str, Field(pattern=SYMBOL_PATTERN)], ...] = Field(
         default=("PLTR",), min_length=1, max_length=200
     )
     """Symbols the agent trades (1 to 200 tickers, upper case)."""
-    auto_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
-    """Confidence at or above which a signal executes without asking (0.5 to 1)."""
-    min_confidence: float = Field(default=0.60, ge=0.5, le=1.0)
-    """Confidence below which a signal is dropped (0.5 to 1, at most auto_threshold)."""
+    min_edge: float = Field(default=0.05, ge=0.0, le=0.5)
+    """How far P(profit) must beat the typical (the plan's base rate on the model's
+    training history) for a signal, 0 to 0.5; the model's own selection bar applies
+    too, so this can only make it stricter."""
+    auto_edge: float = Field(default=0.10, ge=0.0, le=0.5)
+    """Edge at or above which hybrid mode executes a proven model's signal without
+    asking (0 to 0.5, at least min_edge)."""
     risk_per_trade: float = Field(default=0.02, gt=0.0, le=0.05)
     """Share of equity lost if a trade's stop is hit (above 0, at most 0.05)."""
     max_portfolio_risk: float = Field(default=0.20, gt=0.0, le=1.0)
@@ -166,12 +174,24 @@ class RuntimeSettings(SettingsModel):
     notify_changes: NotifyLevel = "on"
     """Mode changes, kills and resumes (a halt cannot be turned off: off means silent)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_thresholds(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            retired = sorted(set(value) & set(RETIRED_THRESHOLDS))
+            if retired:
+                raise ValueError(
+                    f"{retired[0]} was retired: an absolute confidence promised what the "
+                    "models cannot deliver; thresholds are now relative to the model's "
+                    "typical: use min_edge and auto_edge"
+                )
+        return value
+
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> Self:
-        if self.min_confidence > self.auto_threshold:
+        if self.min_edge > self.auto_edge:
             raise ValueError(
-                f"min_confidence ({self.min_confidence}) must not exceed "
-                f"auto_threshold ({self.auto_threshold})"
+                f"min_edge ({self.min_edge}) must not exceed auto_edge ({self.auto_edge})"
             )
         return self
 
@@ -185,7 +205,8 @@ class RuntimeSettings(SettingsModel):
 
 def apply_overrides(base: RuntimeSettings, overrides: Mapping[str, Any]) -> RuntimeSettings:
     """Merge stored or requested overrides over `base`, validated by the same model."""
-    unknown = sorted(set(overrides) - set(RuntimeSettings.model_fields))
+    # Retired names get their own explanation from the model's validator.
+    unknown = sorted(set(overrides) - set(RuntimeSettings.model_fields) - set(RETIRED_THRESHOLDS))
     if unknown:
         allowed = ", ".join(sorted(RuntimeSettings.model_fields))
         raise SettingsError(
@@ -287,11 +308,13 @@ class ModelSettings(SettingsModel):
     )
     """Ensemble members: lstm (Keras), gbm (LightGBM), rf (RandomForest), momentum (rule)."""
     horizon: int = Field(default=1, ge=1, le=20)
-    """Sessions ahead the label looks."""
+    """Sessions ahead the direction diagnostic looks. The models' target is the plan's
+    trade, whose horizon is stops.max_holding_sessions."""
     lookback: int = Field(default=60, ge=5, le=500)
     """Bars in one LSTM input sequence."""
-    history_years: float = Field(default=5.0, gt=0.0, le=40.0)
-    """Training history fetched for each symbol."""
+    history_years: float = Field(default=15.0, gt=0.0, le=40.0)
+    """Training history fetched for each symbol: yearly walk-forward folds grade the
+    model, and a grade needs many years (≥ 300 selected trades, most years positive)."""
 
 
 class TradingConfig(SettingsModel):
@@ -424,6 +447,9 @@ class EnvSettings(BaseSettings):
     """Least severe log level written."""
     stockbot_log_format: Literal["kv", "json"] = "kv"
     """kv: key=value lines; json: one JSON object per line."""
+    stockbot_dask_scheduler: str | None = None
+    """A Dask scheduler (tcp://host:8786): backtests, train, evaluate and the weekly
+    retrain fit their walk-forward windows there; unset, on this machine's cores."""
 
     @field_validator("telegram_allowed_users", "telegram_viewers", mode="before")
     @classmethod

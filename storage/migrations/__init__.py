@@ -24,6 +24,7 @@ from storage.migrations import (
     m0006_signal_message_copies,
     m0007_order_paths,
     m0008_order_choices,
+    m0009_retire_confidence_thresholds,
 )
 
 
@@ -45,6 +46,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0006_signal_message_copies,
         m0007_order_paths,
         m0008_order_choices,
+        m0009_retire_confidence_thresholds,
     )
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -19,6 +19,7 @@ from storage.database import close_database
 # Friday 2024-07-05, 15:45 New York: the default cycle time, market open.
 CYCLE_TIME = datetime(2024, 7, 5, 19, 45, tzinfo=UTC)
 SYMBOLS = ("AAA", "BBB")
+PROVEN_MANIFEST = {"grade": {"proven": True, "summary": "a scripted test model"}}
 
 
 class ShockableMarket(SimulatedMarket):
@@ -76,6 +77,9 @@ def start_agent(
     agent = build_agent(agent_settings(home, **runtime), clock=clock, data=market)
     scripted = ScriptedPredictor(market)
     agent.engine.predictor = scripted
+    # The script stands in for a model graded proven, so the modes act as their names
+    # say; tests of an unproven model clear this.
+    agent.services.models.manifest = dict(PROVEN_MANIFEST)
     assert agent.session.start().ok
     return agent, scripted
 

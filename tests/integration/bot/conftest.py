@@ -97,7 +97,7 @@ def texts(telegram: FakeTelegramServer) -> list[str]:
 
 
 async def signal_message(agent: Agent, predictor: ScriptedPredictor, telegram, symbol="AAA"):  # type: ignore[no-untyped-def]
-    predictor.probabilities = {symbol: 0.75}
+    predictor.probabilities = {symbol: 0.57}  # edge 0.07: hybrid asks
     before = len(telegram.calls_to("sendPhoto"))
     await agent.engine.run_cycle()
     photos = await calls(telegram, "sendPhoto", before + 1)

@@ -52,8 +52,8 @@ def oracle_settings(stop_percent: float) -> Settings:
     runtime = RuntimeSettings(
         mode=TradingMode.AUTO,
         symbols=("ORCL",),
-        auto_threshold=0.9,
-        min_confidence=0.6,
+        auto_edge=0.4,
+        min_edge=0.1,
         risk_per_trade=0.05,
         max_position_pct=0.1,
         max_order_notional=1e9,

@@ -21,7 +21,7 @@ from core.drivers.backtest import BacktestConfig, run_backtest
 from core.drivers.demo import DemoDriver
 from storage import orders
 from storage.database import close_database
-from tests.integration.conftest import agent_settings
+from tests.integration.conftest import PROVEN_MANIFEST, agent_settings
 
 SYMBOLS = ("AAA", "BBB")
 DAYS = (date(2024, 7, 8), date(2024, 7, 9), date(2024, 7, 10))  # Monday to Wednesday
@@ -57,7 +57,7 @@ def scripted(history: dict[str, pd.DataFrame]) -> PrecomputedPredictor:
 
 def test_the_demo_and_the_backtest_run_the_same_jobs_and_orders(tmp_path: Path) -> None:
     history = flat_history()
-    settings = agent_settings(tmp_path / "demo", mode="auto", auto_threshold=0.8)
+    settings = agent_settings(tmp_path / "demo", mode="auto")
 
     replay_jobs: list[str] = []
     replayed = run_backtest(
@@ -75,6 +75,7 @@ def test_the_demo_and_the_backtest_run_the_same_jobs_and_orders(tmp_path: Path) 
     agent = build_agent(settings, clock=clock, data=market)
     try:
         agent.engine.predictor = scripted(history)
+        agent.services.models.manifest = dict(PROVEN_MANIFEST)  # auto acts alone
         demo_jobs: list[str] = []
         agent.session.trace = demo_jobs.append
         agent.session.start()

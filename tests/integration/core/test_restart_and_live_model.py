@@ -21,7 +21,7 @@ def test_restart_mid_session_loses_nothing(tmp_path: Path, clock: SimulatedClock
     engine = agent.engine
     asyncio.run(engine.set_mode("hybrid", "telegram:1"))
     asyncio.run(engine.update_settings({"risk_per_trade": 0.01}, "telegram:1"))
-    predictor.probabilities = {"AAA": 0.95, "BBB": 0.7}  # one executes, one waits
+    predictor.probabilities = {"AAA": 0.95, "BBB": 0.57}  # one executes, one waits
     asyncio.run(engine.run_cycle())
     pending_before = [s.id for s in asyncio.run(engine.pending_signals())]
     orders_before = [(o.client_order_id, o.status) for o in Order.select()]
@@ -47,9 +47,9 @@ def test_a_cycle_with_a_trained_model(tmp_path: Path, clock: SimulatedClock) -> 
     agent, _ = start_agent(home, clock)
     try:
         market = agent.engine.predictor.market
-        train_quick_model(
-            settings, market, ["AAA", "BBB"], clock.now().date() - timedelta(days=1), lstm=False
-        )
+        until = clock.now().date() - timedelta(days=1)
+        # Four years: two yearly folds to grade, in seconds.
+        train_quick_model(settings, market, ["AAA", "BBB"], until, lstm=False, years=4)
         from core.app.composition import load_current_model
 
         load_current_model(settings.models_dir, agent.services.models)

@@ -10,8 +10,8 @@ from tests.integration.webui.conftest import PASSWORD, Web, eventually
 
 
 async def _pending_signal(web: Web) -> str:
-    """A signal that asks (hybrid, confidence between the thresholds)."""
-    web.predictor.probabilities = {"AAA": 0.7}
+    """A signal that asks (hybrid, an edge between min_edge and auto_edge)."""
+    web.predictor.probabilities = {"AAA": 0.57}
     web.agent.engine.run_cycle_now()
     pending = await web.agent.engine.pending_signals()
     assert [s.symbol for s in pending] == ["AAA"]

@@ -30,7 +30,7 @@ def test_defaults_are_the_plan(isolated_env: Path) -> None:
     assert trading.runtime.risk_per_trade == 0.02
     assert trading.runtime.max_portfolio_risk == 0.20
     assert trading.runtime.daily_loss_limit == 0.05
-    assert trading.runtime.auto_threshold == 0.80
+    assert trading.runtime.auto_edge == 0.10
     assert trading.runtime.mode is TradingMode.HYBRID
     assert trading.broker.kind == "paper"
     assert settings.env.alpaca_paper is True
@@ -109,8 +109,8 @@ def test_db_overrides_merge_over_yaml(database: object) -> None:
         ("stops:\n  method: magic\n", "stops.method = 'magic': Input should be 'atr' or 'percent'"),
         ("colour: red\n", "colour = 'red': Extra inputs are not permitted"),
         (
-            "runtime:\n  min_confidence: 0.9\n  auto_threshold: 0.8\n",
-            "min_confidence (0.9) must not exceed auto_threshold (0.8)",
+            "runtime:\n  min_edge: 0.2\n  auto_edge: 0.1\n",
+            "min_edge (0.2) must not exceed auto_edge (0.1)",
         ),
         ("- a list\n", "the top level must be a mapping"),
         ("runtime: [unclosed\n", "not valid YAML"),
@@ -245,7 +245,7 @@ def test_invalid_env_values_name_the_variable(
             "risk_per_trade = 0.5: Input should be less than or equal to 0.05",
         ),
         ({"risk_per_trade": 0}, "risk_per_trade = 0: Input should be greater than 0"),
-        ({"auto_threshold": 1.2}, "auto_threshold = 1.2: Input should be less than or equal to 1"),
+        ({"auto_edge": 0.7}, "auto_edge = 0.7: Input should be less than or equal to 0.5"),
         ({"mode": "yolo"}, "mode = 'yolo'"),
         (
             {"max_open_positions": 0},
@@ -253,8 +253,9 @@ def test_invalid_env_values_name_the_variable(
         ),
         ({"symbols": "PLTR,$$$"}, "symbols.1 = '$$$': String should match pattern"),
         ({"quiet_hours": "late"}, "quiet_hours = 'late'"),
-        ({"min_confidence": 0.95}, "min_confidence (0.95) must not exceed auto_threshold (0.8)"),
-        ({"leverage": 10}, "unknown setting 'leverage'; settings are: auto_threshold"),
+        ({"min_edge": 0.15}, "min_edge (0.15) must not exceed auto_edge (0.1)"),
+        ({"min_confidence": 0.6}, "min_confidence was retired"),
+        ({"leverage": 10}, "unknown setting 'leverage'; settings are: auto_edge"),
     ],
 )
 def test_invalid_runtime_overrides_are_explained(overrides: dict, expected: str) -> None:
@@ -327,5 +328,5 @@ def test_refused_overrides_name_each_field_for_inline_errors() -> None:
 
 def test_a_rule_across_fields_is_reported_for_the_whole_form() -> None:
     with pytest.raises(SettingsError) as caught:
-        apply_overrides(RuntimeSettings(), {"min_confidence": 0.95})
+        apply_overrides(RuntimeSettings(), {"min_edge": 0.15})
     assert list(caught.value.fields) == ["(settings)"]

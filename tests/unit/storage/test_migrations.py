@@ -71,3 +71,34 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="newer than this stockbot"):
         migrate(db)
     db.close()
+
+
+def test_retired_confidence_overrides_move_to_the_audit_log(tmp_path: Path) -> None:
+    """An owner's stored min_confidence would stop the agent from starting once the name
+    is gone: migration 9 keeps who set it, when and its value in the audit log."""
+    path = tmp_path / "before-edges.db"
+    db = connect(path)
+    migrate(db, target=8)
+    for key, value in (("min_confidence", "0.65"), ("risk_per_trade", "0.01")):
+        db.execute_sql(
+            "INSERT INTO settings_overrides (key, value, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?)",
+            (key, value, "2025-03-04T15:00:00.000000Z", "telegram:42"),
+        )
+    db.close()
+
+    open_database(path)
+    try:
+        from storage.overrides import load_overrides
+
+        assert load_overrides() == {"risk_per_trade": 0.01}
+        retired = AuditEvent.get(AuditEvent.action == "settings.retired")
+        assert retired.details == {
+            "min_confidence": {
+                "old": 0.65,
+                "set_at": "2025-03-04T15:00:00.000000Z",
+                "set_by": "telegram:42",
+            }
+        }
+    finally:
+        close_database()

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from core.base.explain import day, feature_label, model_name
 
-RENDERER = "svg"
+RENDERER: Literal["svg"] = "svg"
 EQUITY_COLOR = "#1565c0"
 BENCHMARK_COLOR = "#8d8d8d"
 BAR_COLOR = "#1565c0"
@@ -132,17 +132,24 @@ def reliability(curves: Mapping[str, Sequence[Mapping[str, float]]]) -> dict[str
                 "data": [[round(p["forecast"], 4), round(p["observed"], 4)] for p in points],
             }
         )
-    percent_axis = {"type": "value", "min": 0, "max": 1, "axisLabel": {":formatter": FRACTION_JS}}
-    # Both axes start at 0%: one label at the corner, not two on top of each other.
-    y_axis = {**percent_axis, "axisLabel": {**percent_axis["axisLabel"], "showMinLabel": False}}
+
+    def percent_axis(**label: Any) -> dict[str, Any]:
+        return {
+            "type": "value",
+            "min": 0,
+            "max": 1,
+            "axisLabel": {":formatter": FRACTION_JS, **label},
+        }
+
     return {
         "animation": False,
         "tooltip": {"trigger": "item"},
         "legend": {"type": "scroll", "top": 0},
         # The axes' meaning is in the card's title: names would crowd a phone's labels.
         "grid": GRID,
-        "xAxis": percent_axis,
-        "yAxis": y_axis,
+        "xAxis": percent_axis(),
+        # Both axes start at 0%: one label at the corner, not two on top of each other.
+        "yAxis": percent_axis(showMinLabel=False),
         "series": series,
     }
 

@@ -402,7 +402,8 @@ def reasons(features: Iterable[FeatureContribution], side: SignalType | None = N
     """`top_features` (largest push first) as words. A SELL is supported by what pushed
     towards "down"; a BUY (or no side) by what pushed towards "up"."""
     towards_up = side is not SignalType.SELL
-    supporting, opposing = [], []
+    supporting: list[str] = []
+    opposing: list[str] = []
     for feature in features:
         phrase = feature_phrase(feature.name, feature.value)
         helps = feature.contribution >= 0 if towards_up else feature.contribution < 0

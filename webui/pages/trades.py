@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import Response
 from nicegui import app, ui
@@ -26,7 +27,7 @@ CSV_FIELDS = (
     "signal_id",
 )
 # The columns that matter most come first: on a phone they are the top of each card.
-COLUMNS = [
+COLUMNS: list[dict[str, Any]] = [
     {"name": "symbol", "label": "Symbol", "field": "symbol", "align": "left", "sortable": True},
     {"name": "side", "label": "Side", "field": "side", "align": "left"},
     {"name": "quantity", "label": "Shares", "field": "quantity"},

@@ -11,18 +11,27 @@ EMA(50), whose start-up effect after 250 bars is below (1 − 2/51)^250 ≈ 5e-5
 value — a 200-bar trend uses SMA(200), which has no start-up effect at all. Live cycles,
 backtests and training all compute features over history that starts at least
 `WARMUP_BARS` bars before the first row used.
+
+The same numbers two ways: over a whole history (`feature_matrix`, TA-Lib's function
+API, for training and backtests), or extended one new bar at a time (`ml.feature_stream`,
+TA-Lib's streaming API, which carries each indicator's state and gives bit-identical
+values, for live cycles). Both produce the `ml.indicators` columns and combine them
+with the one `assemble`, so a formula lives in one place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
-import talib
-from talib import MA_Type
 
 from core.data.bars import bar_array
+from ml.indicators import OBV_LAG, indicator_columns
 
 WARMUP_BARS = 250
+_SAMPLE_STD = {window: np.sqrt(window / (window - 1)) for window in (10, 20)}
+"""TA-Lib's STDDEV divides by n; × √(n / (n − 1)) gives pandas' sample deviation."""
 
 FEATURE_NAMES: tuple[str, ...] = (
     "rsi_14",
@@ -100,71 +109,70 @@ def feature_matrix(bars: pd.DataFrame, symbol: str = "?") -> np.ndarray:
     missing = {"open", "high", "low", "close", "volume"} - set(bars.columns)
     if missing:
         raise FeatureError(f"{symbol}: bars lack column(s) {', '.join(sorted(missing))}")
-    o, h, low, c, v = bar_array(bars).T.copy()  # contiguous columns for TA-Lib
+    matrix = assemble(indicator_columns(bar_array(bars)))[WARMUP_BARS:]
+    check_finite(matrix, bars.index[WARMUP_BARS:], symbol)
+    return matrix
 
-    # numpy and TA-Lib only: this runs for every symbol in every live cycle.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_close = np.log(c)
-        log_ret = _diff(log_close, 1)
-        macd, signal, hist = talib.MACD(c, 12, 26, 9)
-        upper, middle, lower = talib.BBANDS(c, 20, 2.0, 2.0)
-        band = upper - lower
-        stoch_k, stoch_d = talib.STOCH(h, low, c, 14, 3, MA_Type.SMA, 3, MA_Type.SMA)
-        obv = talib.OBV(c, v)
-        volume_mean = talib.SMA(v, 20)
-        volume_std = _sample_std(v, 20)
-        columns = {
-            "rsi_14": talib.RSI(c, 14) / 100.0,
-            "macd_line": macd / c,
-            "macd_signal": signal / c,
-            "macd_hist": hist / c,
-            "bb_pct_b": np.where(band > 0, (c - lower) / band, 0.5),
-            "bb_width": band / middle,
-            "atr_14": talib.ATR(h, low, c, 14) / c,
-            "adx_14": talib.ADX(h, low, c, 14) / 100.0,
-            "plus_di_14": talib.PLUS_DI(h, low, c, 14) / 100.0,
-            "minus_di_14": talib.MINUS_DI(h, low, c, 14) / 100.0,
-            "stoch_k": stoch_k / 100.0,
-            "stoch_d": stoch_d / 100.0,
-            "cci_20": talib.CCI(h, low, c, 20) / 100.0,
-            "mfi_14": talib.MFI(h, low, c, v, 14) / 100.0,
-            "obv_slope_20": _diff(obv, 20) / talib.SUM(v, 20),
-            "roc_1": talib.ROCP(c, 1),
-            "roc_5": talib.ROCP(c, 5),
-            "roc_10": talib.ROCP(c, 10),
-            "roc_20": talib.ROCP(c, 20),
-            "logret_1": log_ret,
-            "logret_5": _diff(log_close, 5),
-            "logret_20": _diff(log_close, 20),
-            "rv_10": _sample_std(log_ret, 10),
-            "rv_20": _sample_std(log_ret, 20),
-            "close_sma_10": c / talib.SMA(c, 10) - 1.0,
-            "close_sma_20": c / talib.SMA(c, 20) - 1.0,
-            "close_sma_50": c / talib.SMA(c, 50) - 1.0,
-            "close_sma_200": c / talib.SMA(c, 200) - 1.0,
-            "close_ema_10": c / talib.EMA(c, 10) - 1.0,
-            "close_ema_20": c / talib.EMA(c, 20) - 1.0,
-            "close_ema_50": c / talib.EMA(c, 50) - 1.0,
-            "volume_z_20": np.where(volume_std > 0, (v - volume_mean) / volume_std, 0.0),
-            "gap": o / np.concatenate(([np.nan], c[:-1])) - 1.0,
-        }
-    matrix = np.column_stack([columns[name] for name in FEATURE_NAMES])[WARMUP_BARS:]
+
+def check_finite(matrix: np.ndarray, index: pd.Index, symbol: str) -> None:
+    """Raise a `FeatureError` naming the first feature and bar that is not finite."""
     bad = ~np.isfinite(matrix)
     if bad.any():
         row, column = np.argwhere(bad)[0]
         raise FeatureError(
             f"{symbol}: feature {FEATURE_NAMES[column]} is not finite at "
-            f"{bars.index[WARMUP_BARS + row]:%Y-%m-%d} (validate the bars first)"
+            f"{index[row]:%Y-%m-%d} (validate the bars first)"
         )
-    return matrix
 
 
-def _diff(values: np.ndarray, periods: int) -> np.ndarray:
-    out = np.full_like(values, np.nan)
-    out[periods:] = values[periods:] - values[:-periods]
-    return out
+def assemble(columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """(rows, features) in `FEATURE_NAMES` order from `ml.indicators.INDICATOR_NAMES`
+    columns.
 
-
-def _sample_std(values: np.ndarray, window: int) -> np.ndarray:
-    """Rolling standard deviation with n − 1 in the denominator (as pandas computes it)."""
-    return talib.STDDEV(values, window, 1.0) * np.sqrt(window / (window - 1))
+    Row by row: each feature is an element-wise expression of the same row's indicator
+    values, so any subset of rows (a live cycle's new bars) gives the same numbers as the
+    whole history. The incremental path (`ml.feature_stream`) relies on that."""
+    c, o, v = columns["close"], columns["open"], columns["volume"]
+    log_close = columns["log_close"]
+    lower, middle = columns["bb_lower"], columns["bb_middle"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        band = columns["bb_upper"] - lower
+        volume_mean = columns["volume_sma_20"]
+        volume_std = columns["volume_stddev_20"] * _SAMPLE_STD[20]
+        features = {
+            "rsi_14": columns["rsi"] / 100.0,
+            "macd_line": columns["macd"] / c,
+            "macd_signal": columns["macd_signal"] / c,
+            "macd_hist": columns["macd_hist"] / c,
+            "bb_pct_b": np.where(band > 0, (c - lower) / band, 0.5),
+            "bb_width": band / middle,
+            "atr_14": columns["atr"] / c,
+            "adx_14": columns["adx"] / 100.0,
+            "plus_di_14": columns["plus_di"] / 100.0,
+            "minus_di_14": columns["minus_di"] / 100.0,
+            "stoch_k": columns["stoch_k"] / 100.0,
+            "stoch_d": columns["stoch_d"] / 100.0,
+            "cci_20": columns["cci"] / 100.0,
+            "mfi_14": columns["mfi"] / 100.0,
+            "obv_slope_20": (columns["obv"] - columns[f"obv_lag_{OBV_LAG}"])
+            / columns["volume_sum_20"],
+            "roc_1": columns["rocp_1"],
+            "roc_5": columns["rocp_5"],
+            "roc_10": columns["rocp_10"],
+            "roc_20": columns["rocp_20"],
+            "logret_1": log_close - columns["log_close_lag_1"],
+            "logret_5": log_close - columns["log_close_lag_5"],
+            "logret_20": log_close - columns["log_close_lag_20"],
+            "rv_10": columns["logret_stddev_10"] * _SAMPLE_STD[10],
+            "rv_20": columns["logret_stddev_20"] * _SAMPLE_STD[20],
+            "close_sma_10": c / columns["sma_10"] - 1.0,
+            "close_sma_20": c / columns["sma_20"] - 1.0,
+            "close_sma_50": c / columns["sma_50"] - 1.0,
+            "close_sma_200": c / columns["sma_200"] - 1.0,
+            "close_ema_10": c / columns["ema_10"] - 1.0,
+            "close_ema_20": c / columns["ema_20"] - 1.0,
+            "close_ema_50": c / columns["ema_50"] - 1.0,
+            "volume_z_20": np.where(volume_std > 0, (v - volume_mean) / volume_std, 0.0),
+            "gap": o / columns["previous_close"] - 1.0,
+        }
+    return np.column_stack([features[name] for name in FEATURE_NAMES])

@@ -5,22 +5,24 @@ stop order does that, even while the agent is down.
 
 The highest price a position has seen is read the same way live and in a replay: the
 session's bar high once the session has closed, the latest price while it trades.
+
+ATR(14) is read over as much history as a live cycle reads for its features, so the
+trailing distance uses the features' ATR: Wilder's smoothing forgets where it started
+only as (13/14)^n, so 45 calendar days (~30 sessions) left it 2-5% off the full-history
+value, while ~350 sessions agree to about 1e-12.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 
 import pandas as pd
 
-from core.agent.predictor import last_atr
+from core.agent.predictor import feature_history_start, last_atr
 from core.agent.services import Services
+from ml.indicators import ATR_PERIOD
 from risk.daily_loss import session_of
 from risk.stops import LongStop, update_trailing
-
-ATR_HISTORY = timedelta(days=45)
-"""Calendar days of bars read for ATR(14), with room for holidays."""
 
 
 def _highs_and_atr(
@@ -28,7 +30,8 @@ def _highs_and_atr(
 ) -> tuple[dict[str, float], dict[str, float | None]]:
     now = services.clock.now()
     latest = services.data.latest_prices(symbols)
-    bars = services.data.get_bars(symbols, now - ATR_HISTORY, now)
+    start = feature_history_start(now, services.settings.trading.ml.lookback)
+    bars = services.data.get_bars(symbols, start, now)
     today = pd.Timestamp(session_of(now), tz="UTC")
     highs: dict[str, float] = {}
     atrs: dict[str, float | None] = {}
@@ -40,7 +43,7 @@ def _highs_and_atr(
             high = session_high if high is None else max(high, session_high)
         if high is not None:
             highs[symbol] = high
-        value = last_atr(frame) if frame is not None and len(frame) >= 15 else math.nan
+        value = last_atr(frame) if frame is not None and len(frame) > ATR_PERIOD else math.nan
         atrs[symbol] = value if math.isfinite(value) else None
     return highs, atrs
 

@@ -64,8 +64,6 @@ def handle_demo(args: argparse.Namespace) -> int:
     def body(settings: Settings) -> int:
         if args.seconds_per_session <= 0 or args.decision_seconds < 0:
             raise UsageError("--seconds-per-session must be > 0 and --decision-seconds ≥ 0")
-        if args.decision_seconds > args.seconds_per_session:
-            raise UsageError("--decision-seconds cannot exceed --seconds-per-session")
         options = DemoOptions(
             seconds_per_session=args.seconds_per_session,
             decision_seconds=args.decision_seconds,

@@ -87,8 +87,9 @@ def add_agent_commands(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--decision-seconds",
         type=float,
-        default=3.0,
-        help="pause at each cycle for approvals (default 3)",
+        default=60.0,
+        help="real seconds the simulated clock waits while a signal waits for you on "
+        "Telegram or the open web page (default 60; 0: never wait)",
     )
     demo.add_argument(
         "--symbols",

@@ -115,17 +115,12 @@ def plan_outcomes(bars: pd.DataFrame, rules: PlanRules, *, first: int = 0) -> Pl
     r = np.full(n, np.nan)
     offsets = np.zeros(n, dtype=np.int64)
     reasons = np.full(n, "", dtype=object)
-    opens = bars["open"].to_numpy(dtype=float)
-    highs = bars["high"].to_numpy(dtype=float)
-    lows = bars["low"].to_numpy(dtype=float)
-    closes = bars["close"].to_numpy(dtype=float)
-    atr = atr_series(bars, rules.stops.atr_period)
-    horizon = rules.horizon
+    arrays = BarArrays.of(bars, rules)
     slip = rules.slippage_bps / 10_000.0
     commission = rules.commission_per_share
     # Only signals whose whole holding window lies inside the history have an outcome.
-    for t in range(max(first, 0), n - horizon):
-        outcome = _one_trade(t, opens, highs, lows, closes, atr, rules, slip)
+    for t in range(max(first, 0), n - rules.horizon):
+        outcome = _one_trade(t, arrays, rules, slip)
         if outcome is None:
             continue
         fill, risk, exit_price, offset, reason = outcome
@@ -136,45 +131,74 @@ def plan_outcomes(bars: pd.DataFrame, rules: PlanRules, *, first: int = 0) -> Pl
 
 
 def _one_trade(
-    t: int,
-    opens: np.ndarray,
-    highs: np.ndarray,
-    lows: np.ndarray,
-    closes: np.ndarray,
-    atr: np.ndarray,
-    rules: PlanRules,
-    slip: float,
+    t: int, bars: BarArrays, rules: PlanRules, slip: float
 ) -> tuple[float, float, float, int, str] | None:
     """(entry fill, risk per share, exit fill, exit offset, reason), or None when the
     agent would not place this trade."""
-    signal_atr = float(atr[t])
+    signal_atr = float(bars.atr[t])
+    close = float(bars.closes[t])
     try:
         planned = initial_stop(
-            float(closes[t]), signal_atr if math.isfinite(signal_atr) else None, rules.stops
+            close, signal_atr if math.isfinite(signal_atr) else None, rules.stops
         )
     except StopError:
         return None
-    fill = float(opens[t + 1]) * (1.0 + slip)
-    risk = float(closes[t]) - planned
+    fill = float(bars.opens[t + 1]) * (1.0 + slip)
+    risk = close - planned
     stop = fill - risk
     if not 0.0 < stop < fill:
         return None  # the approval step places no stop here; the plan is not this trade
     state = LongStop.open(fill, stop)
-    for offset in range(1, rules.horizon + 1):
-        d = t + offset
-        hit = check_stop(state, open_price=float(opens[d]), low=float(lows[d]))
+    exit_price, day, reason = follow_trade(
+        state, bars, first=t + 1, last=t + rules.horizon, rules=rules
+    )
+    return fill, state.risk_per_share, exit_price * (1.0 - slip), day - t, reason
+
+
+@dataclass(frozen=True)
+class BarArrays:
+    """A symbol's daily bars as arrays, with ATR over the plan's period."""
+
+    opens: np.ndarray
+    highs: np.ndarray
+    lows: np.ndarray
+    closes: np.ndarray
+    atr: np.ndarray
+
+    @classmethod
+    def of(cls, bars: pd.DataFrame, rules: PlanRules) -> BarArrays:
+        return cls(
+            bars["open"].to_numpy(dtype=float),
+            bars["high"].to_numpy(dtype=float),
+            bars["low"].to_numpy(dtype=float),
+            bars["close"].to_numpy(dtype=float),
+            atr_series(bars, rules.stops.atr_period),
+        )
+
+
+def follow_trade(
+    state: LongStop, bars: BarArrays, *, first: int, last: int, rules: PlanRules
+) -> tuple[float, int, str]:
+    """Walk a long position through sessions `first`..`last` (positions in `bars`) by
+    the plan: each session the stop is checked against its open and low first (a gap
+    through the stop exits at the open), then the stop trails with its high and the ATR
+    of the bars before it; at the close of `last`, the time exit. Returns the exit price
+    before slippage, the exit session's position and the reason. `last` must be a bar of
+    `bars`; the labels and the decision review both walk trades here."""
+    for day in range(first, last + 1):
+        hit = check_stop(state, open_price=float(bars.opens[day]), low=float(bars.lows[day]))
         if hit is not None:
-            return fill, state.risk_per_share, hit.price * (1.0 - slip), offset, hit.reason
-        if offset == rules.horizon:
-            return fill, state.risk_per_share, float(closes[d]) * (1.0 - slip), offset, EXIT_TIME
-        trail_atr = float(atr[d - 1])
+            return hit.price, day, hit.reason
+        if day == last:
+            break
+        trail_atr = float(bars.atr[day - 1])
         state = update_trailing(
             state,
-            high=float(highs[d]),
+            high=float(bars.highs[day]),
             atr=trail_atr if math.isfinite(trail_atr) else None,
             rules=rules.trailing,
         )
-    return None  # unreachable: the loop always exits on the last session
+    return float(bars.closes[last]), last, EXIT_TIME
 
 
 def log_prices(prices: pd.Series) -> pd.Series:

@@ -18,7 +18,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 
-from core.agent import approval, controls, reports
+from core.agent import approval, controls, reports, review
 from core.agent.approval import Decision
 from core.agent.backtest_requests import BacktestRequest, BacktestRunView, BacktestService
 from core.agent.order_choices import OrderChange, OrderChoices, Timing, choices_for
@@ -34,6 +34,7 @@ from core.agent.reports import (
     StatusReport,
     Trade,
 )
+from core.agent.review import ReviewPeriod, ReviewReport
 from core.agent.services import Services
 from core.agent.session import SessionLifecycle
 from core.agent.signal_policy import why_it_asks
@@ -210,6 +211,11 @@ class Engine:
             market_open=s.market_is_open(),
             next_open=approval.next_open(s),
         )
+
+    @off_loop
+    def review(self, period: ReviewPeriod = "week") -> ReviewReport:
+        """What the owner's decisions did against full auto (`core.agent.review`)."""
+        return review.review(self.services, period)
 
     @off_loop
     def queued_orders(self) -> list[approval.QueuedOrder]:

@@ -25,8 +25,8 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-def _floor_minute(value: datetime) -> datetime:
-    return _aware(value).replace(second=0, microsecond=0)
+def _seconds(value: datetime) -> float:
+    return _aware(value).timestamp()
 
 
 class ExchangeCalendar:
@@ -38,6 +38,10 @@ class ExchangeCalendar:
         self._opens: list[datetime] = [ts.to_pydatetime() for ts in schedule["open"]]
         self._closes: list[datetime] = [ts.to_pydatetime() for ts in schedule["close"]]
         self._position = {day: i for i, day in enumerate(self._sessions)}
+        # The same instants as POSIX seconds: comparing floats is ~10× faster than
+        # comparing aware datetimes, and a replay asks thousands of times.
+        self._open_seconds = [moment.timestamp() for moment in self._opens]
+        self._close_seconds = [moment.timestamp() for moment in self._closes]
 
     @property
     def first_session(self) -> date:
@@ -76,9 +80,9 @@ class ExchangeCalendar:
 
     def _session_at(self, when: datetime) -> int | None:
         """Index of the session trading at `when`'s minute (open included, close not)."""
-        minute = _floor_minute(when)
-        i = bisect_right(self._opens, minute) - 1
-        if i >= 0 and minute < self._closes[i]:
+        minute = _seconds(when) // 60 * 60
+        i = bisect_right(self._open_seconds, minute) - 1
+        if i >= 0 and minute < self._close_seconds[i]:
             return i
         return None
 
@@ -87,14 +91,14 @@ class ExchangeCalendar:
 
     def next_open(self, when: datetime) -> datetime:
         """The first open strictly after `when` (at an open, the next session's)."""
-        i = bisect_right(self._opens, _aware(when))
+        i = bisect_right(self._open_seconds, _seconds(when))
         if i == len(self._opens):
             raise ValueError(f"{when} is after the calendar's last session")
         return self._opens[i]
 
     def previous_close(self, when: datetime) -> datetime:
         """The last close strictly before `when` (at a close, the previous session's)."""
-        i = bisect_left(self._closes, _aware(when)) - 1
+        i = bisect_left(self._close_seconds, _seconds(when)) - 1
         if i < 0:
             raise ValueError(f"{when} is before the calendar's first session")
         return self._closes[i]
@@ -106,7 +110,7 @@ class ExchangeCalendar:
 
     def last_completed_session(self, when: datetime) -> date:
         """The latest session whose close is at or before `when`."""
-        i = bisect_right(self._closes, _aware(when)) - 1
+        i = bisect_right(self._close_seconds, _seconds(when)) - 1
         if i < 0:
             raise ValueError(f"no completed session before {when}")
         return self._sessions[i]

@@ -11,17 +11,26 @@ from typing import Any
 
 import pandas as pd
 
-from ml.dataset import build_samples
+from ml.dataset import Samples
 from ml.ensemble import Ensemble
 from ml.evaluation import top_features
 from ml.grading import Criterion, Grade
 from ml.models import create_models
 from ml.models.gbm import GbmModel
+from ml.parallel import Runner, runner_for
 from ml.registry import build_manifest, new_run_id
 from ml.report import EvaluationReport, build_report
+from ml.sample_build import build_samples_with
 from ml.splits import Fold, SplitError
 from ml.targets import PlanTarget, Target
-from ml.walk_forward import ENSEMBLE, YEARLY, OnProgress, WalkForwardConfig, walk_forward_run
+from ml.walk_forward import (
+    ENSEMBLE,
+    YEARLY,
+    FoldStream,
+    OnProgress,
+    WalkForwardConfig,
+    start_walk_forward,
+)
 
 
 def ungraded(reason: str) -> Grade:
@@ -71,6 +80,8 @@ def train_run(
     evaluation: WalkForwardConfig | None = YEARLY,
     on_progress: OnProgress | None = None,
     on_fold: Callable[[Fold], None] | None = None,
+    runner: Runner | None = None,
+    samples: Samples | None = None,
 ) -> TrainResult:
     """Walk-forward OOS record and grade (unless `evaluation` is None), then one
     ensemble fit on all labelled history.
@@ -80,29 +91,39 @@ def train_run(
     `context`: SPY's bars over the same dates, or None; the models read its features
     only with `context_features` (off by default: on the real histories they made the
     selected trades worse, not better — README "Models, honestly").
-    `horizon` is not used: the target sets it (kept so older callers still run)."""
+    `horizon` is not used: the target sets it (kept so older callers still run).
+    `runner`: where the walk-forward folds are fitted (default `ml.parallel.runner_for()`:
+    in this process unless the caller chose otherwise with `ml.parallel.using`).
+    `samples`: already built from `bars` with the same options (the plan's labels cost
+    about 0.4 s per symbol and decade: a caller that needed them first passes them)."""
     del horizon
     target = target or PlanTarget()
-    samples = build_samples(
-        bars,
-        lookback=lookback,
-        target=target,
-        context=context,
-        context_features=context_features,
-    )
+    runner = runner or runner_for()
+    if samples is None:
+        samples = build_samples_with(
+            runner,
+            bars,
+            lookback=lookback,
+            target=target,
+            context=context,
+            context_features=context_features,
+        )
     report = None
     no_record = "trained without a walk-forward record"
+    folds: FoldStream | None = None
     if evaluation is not None:
         try:
-            record = walk_forward_run(
+            # Workers (local processes or a cluster) fit the folds while this process
+            # fits the final model; in this process the folds run when collected.
+            folds = start_walk_forward(
                 samples,
                 model_names,
                 config=evaluation,
                 seed=seed,
+                runner=runner,
                 on_progress=on_progress,
                 on_fold=on_fold,
             )
-            report = build_report(record, seed=seed)
         except SplitError as error:
             # Too little history to test out of sample: the model may still trade, but
             # it asks before every trade.
@@ -111,6 +132,8 @@ def train_run(
     ensemble = Ensemble(create_models(model_names, seed=seed), embargo=embargo)
     progress = (lambda model, status: on_progress("final", model, status)) if on_progress else None
     ensemble.fit(samples, progress)
+    if folds is not None:
+        report = build_report(folds.collect(), seed=seed)
     run_id = new_run_id()
     result = TrainResult(run_id, ensemble, {}, report, no_record)
     report_json = report.to_json() if report else {}

@@ -1,12 +1,17 @@
 """The walk-forward run: for each fold, an ensemble fit on the purged past only, its
 out-of-sample predictions on the fold's sessions, and what the baselines did on the
 same trades. The `OosRecord` it returns is the only input to the figures and grades.
+
+Each fold is a pure task (`FoldTask` → `run_fold` → `FoldResult`), so folds run on the
+runner of `ml.parallel` — in this process, local processes or a Dask cluster — and are
+merged in fold order: the record is the same wherever they ran.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,6 +24,8 @@ from ml.grading import TradeRecord
 from ml.models import create_models
 from ml.models.gbm import GbmModel
 from ml.models.momentum import MomentumModel
+from ml.packing import pack, take
+from ml.parallel import Runner, runner_for
 from ml.splits import MIN_EMBARGO, Fold, walk_forward, yearly_folds
 
 ENSEMBLE = "ensemble"
@@ -174,58 +181,165 @@ def date_matched_random(
     return out
 
 
+@dataclass(frozen=True)
+class FoldTask:
+    """One fold as a pure task: fit on `train`, predict `test` (rows of the labelled
+    samples), with the members, embargo and seed every fold shares."""
+
+    fold: Fold
+    train: np.ndarray
+    test: np.ndarray
+    models: tuple[str, ...]
+    embargo: int
+    seed: int
+
+
+@dataclass
+class FoldResult:
+    """What a fold sends back: its test rows' index, every model's and baseline's view
+    of them, and the figures the record keeps per fold."""
+
+    fold: Fold
+    names: list[str]
+    index: pd.DataFrame
+    probabilities: dict[str, np.ndarray]
+    selections: dict[str, np.ndarray]
+    expected: np.ndarray
+    rule: dict[str, Any]
+    importance: dict[str, float]
+
+
+def run_fold(
+    samples: Samples, task: FoldTask, on_progress: OnProgress | None = None, folds: int = 0
+) -> FoldResult:
+    """Fit an ensemble on the fold's past, predict its test block (any process)."""
+    stage = f"fold {task.fold.number}/{folds}"
+    train, test = take(samples, task.train), take(samples, task.test)
+    ensemble = Ensemble(create_models(task.models, seed=task.seed), embargo=task.embargo)
+    progress = (lambda model, status: on_progress(stage, model, status)) if on_progress else None
+    ensemble.fit(train, progress)
+    final, members = ensemble.predict_with_members(test)
+    outputs = {
+        **members,
+        ENSEMBLE: final,
+        BASE_RATE: np.full(len(test), train.labels.mean()),
+        MOMENTUM_BASELINE: momentum_probability(train, test),
+    }
+    chosen = {name: ensemble.selected(p) for name, p in {**members, ENSEMBLE: final}.items()}
+    chosen.update(baseline_selections(test))
+    implied = ensemble.expected_r(final)
+    part = test.index[["symbol", "timestamp", "label", "r"]].copy()
+    part["fold"] = task.fold.number
+    gbm = next((m for m in ensemble.models if isinstance(m, GbmModel)), None)
+    return FoldResult(
+        fold=task.fold,
+        names=ensemble.names,
+        index=part,
+        probabilities=outputs,
+        selections=chosen,
+        expected=implied if implied is not None else np.full(len(test), np.nan),
+        rule=_fold_rule(task.fold, ensemble, train),
+        importance=gbm.feature_importance() if gbm is not None else {},
+    )
+
+
+def pack_fold(samples: Samples, task: FoldTask) -> tuple[Samples, FoldTask]:
+    """The fold's rows only, for a local worker process (see `ml.packing`)."""
+    packed, (train, test) = pack(samples, task.train, task.test)
+    return packed, replace(task, train=train, test=test)
+
+
+@dataclass
+class FoldStream:
+    """A walk-forward under way: its folds, and their results as they come in order."""
+
+    samples: Samples
+    folds: list[Fold]
+    results: Iterator[FoldResult]
+    seed: int
+    on_fold: Callable[[Fold], None] | None = None
+
+    def collect(self) -> OosRecord:
+        parts: list[FoldResult] = []
+        for result in self.results:
+            parts.append(result)
+            if self.on_fold:
+                self.on_fold(result.fold)
+        return _record(self.samples, self.folds, parts, self.seed)
+
+
+def start_walk_forward(
+    samples: Samples,
+    model_names: Sequence[str],
+    *,
+    config: WalkForwardConfig = YEARLY,
+    seed: int = 7,
+    runner: Runner | None = None,
+    on_progress: OnProgress | None = None,
+    on_fold: Callable[[Fold], None] | None = None,
+) -> FoldStream:
+    """Plan the folds (a too-short history raises `SplitError` here, before any work)
+    and start fitting them on `runner` (default: `ml.parallel.runner_for()`); per-model
+    progress is reported only when the folds run in this process."""
+    runner = runner or runner_for()
+    labelled = samples.labelled()
+    timestamps = labelled.timestamps
+    folds = config.folds(timestamps, samples.horizon)
+    tasks = []
+    for fold in folds:
+        train_mask, test_mask = fold.masks(timestamps)
+        tasks.append(
+            FoldTask(
+                fold,
+                np.flatnonzero(train_mask),
+                np.flatnonzero(test_mask),
+                tuple(model_names),
+                config.embargo,
+                seed,
+            )
+        )
+    local = runner.backend == "sequential"
+    task = partial(run_fold, on_progress=on_progress if local else None, folds=len(folds))
+    results = runner.map(task, tasks, labelled, pack=pack_fold)
+    return FoldStream(samples, folds, results, seed, on_fold)
+
+
 def walk_forward_run(
     samples: Samples,
     model_names: Sequence[str],
     *,
     config: WalkForwardConfig = YEARLY,
     seed: int = 7,
+    runner: Runner | None = None,
     on_progress: OnProgress | None = None,
     on_fold: Callable[[Fold], None] | None = None,
 ) -> OosRecord:
-    labelled = samples.labelled()
-    timestamps = labelled.timestamps
-    folds = config.folds(timestamps, samples.horizon)
-    parts: list[pd.DataFrame] = []
+    """Every fold's out-of-sample predictions, fitted on `runner` and merged in fold
+    order (the same record wherever the folds ran)."""
+    return start_walk_forward(
+        samples,
+        model_names,
+        config=config,
+        seed=seed,
+        runner=runner,
+        on_progress=on_progress,
+        on_fold=on_fold,
+    ).collect()
+
+
+def _record(samples: Samples, folds: list[Fold], parts: list[FoldResult], seed: int) -> OosRecord:
     probabilities: dict[str, list[np.ndarray]] = {}
     selections: dict[str, list[np.ndarray]] = {}
-    expected: list[np.ndarray] = []
-    rules: list[dict[str, Any]] = []
     importance: dict[str, float] = {}
-    names: list[str] = []
-    for fold in folds:
-        stage = f"fold {fold.number}/{len(folds)}"
-        train_mask, test_mask = fold.masks(timestamps)
-        train, test = labelled.subset(train_mask), labelled.subset(test_mask)
-        ensemble = Ensemble(create_models(model_names, seed=seed), embargo=config.embargo)
-        progress = (
-            (lambda model, status, s=stage: on_progress(s, model, status)) if on_progress else None
-        )
-        ensemble.fit(train, progress)
-        names = ensemble.names
-        final, members = ensemble.predict_with_members(test)
-        outputs = {
-            **members,
-            ENSEMBLE: final,
-            BASE_RATE: np.full(len(test), train.labels.mean()),
-            MOMENTUM_BASELINE: momentum_probability(train, test),
-        }
-        chosen = {name: ensemble.selected(p) for name, p in {**members, ENSEMBLE: final}.items()}
-        chosen.update(baseline_selections(test))
-        for name, p in outputs.items():
+    for part in parts:
+        for name, p in part.probabilities.items():
             probabilities.setdefault(name, []).append(p)
-        for name, mask in chosen.items():
+        for name, mask in part.selections.items():
             selections.setdefault(name, []).append(mask)
-        implied = ensemble.expected_r(final)
-        expected.append(implied if implied is not None else np.full(len(test), np.nan))
-        part = test.index[["symbol", "timestamp", "label", "r"]].copy()
-        part["fold"] = fold.number
-        parts.append(part)
-        rules.append(_fold_rule(fold, ensemble, train))
-        _add_importance(importance, ensemble, len(folds))
-        if on_fold:
-            on_fold(fold)
-    index = pd.concat(parts, ignore_index=True)
+        # Mean LightGBM gain over the folds (out-of-sample models, not the final one).
+        for feature, gain in part.importance.items():
+            importance[feature] = importance.get(feature, 0.0) + gain / len(folds)
+    index = pd.concat([part.index for part in parts], ignore_index=True)
     joined = {name: np.concatenate(p) for name, p in selections.items()}
     joined[RANDOM_ENTRIES] = date_matched_random(
         pd.DatetimeIndex(index["timestamp"]), joined[ENSEMBLE], np.random.default_rng(seed)
@@ -235,11 +349,13 @@ def walk_forward_run(
         index=index,
         target=samples.target,
         horizon=samples.horizon,
-        models=names,
+        models=parts[-1].names if parts else [],
         probabilities={name: np.concatenate(p) for name, p in probabilities.items()},
         selections=joined,
-        expected_r=np.concatenate(expected) if samples.target == "plan" else None,
-        fold_rules=rules,
+        expected_r=(
+            np.concatenate([part.expected for part in parts]) if samples.target == "plan" else None
+        ),
+        fold_rules=[part.rule for part in parts],
         importance=importance,
     )
 
@@ -253,11 +369,3 @@ def _fold_rule(fold: Fold, ensemble: Ensemble, train: Samples) -> dict[str, Any]
         "selection_base_rate": selection.base_rate if selection else None,
         "selection_threshold": selection.threshold if selection else None,
     }
-
-
-def _add_importance(total: dict[str, float], ensemble: Ensemble, folds: int) -> None:
-    """Mean LightGBM gain over the folds (out-of-sample models, not the final one)."""
-    gbm = next((m for m in ensemble.models if isinstance(m, GbmModel)), None)
-    if gbm is not None:
-        for feature, gain in gbm.feature_importance().items():
-            total[feature] = total.get(feature, 0.0) + gain / folds

@@ -26,6 +26,7 @@ from core.agent.pipeline import CycleAction
 from core.agent.predictor import Predictor
 from core.agent.services import ModelHolder, RuntimeHolder, Services
 from core.agent.session import JobTrace, SessionLifecycle
+from core.agent.signal_policy import NO_IDEA
 from core.base.calendar import ExchangeCalendar, get_calendar
 from core.base.clock import SimulatedClock
 from core.base.events import EventBus
@@ -33,10 +34,9 @@ from core.base.settings import RuntimeSettings, Settings
 from core.data.replay import ReplayMarket
 from core.drivers.backtest.config import BacktestConfig, BacktestResult, Progress
 from core.drivers.backtest.report import collect
-from core.drivers.backtest.walk_forward import WalkForwardPredictor, atr_table
+from core.drivers.backtest.walk_forward import WalkForwardPredictor, walk_forward_predictor
 from execution.desk import open_desk
 from execution.paper import PaperBroker
-from ml.dataset import build_samples
 from storage.database import close_database, open_database
 from storage.memory_store import MemoryStore
 from storage.port import Store
@@ -110,18 +110,13 @@ def run_backtest(
         opened = not in_memory
         if opened:
             open_database(keep or Path(folder) / "backtest.db")
+        walk: WalkForwardPredictor | None = None
         try:
             clock = SimulatedClock(calendar.session_open(sessions[0]))
             services = replay_services(settings, history, clock, calendar, runtime, store)
-            walk: WalkForwardPredictor | None = None
             if predictor is None:
-                samples = build_samples(
-                    history,
-                    lookback=settings.trading.ml.lookback,
-                    horizon=settings.trading.ml.horizon,
-                )
-                walk = WalkForwardPredictor(
-                    samples, atr_table(history), config, runtime.min_confidence
+                walk = walk_forward_predictor(
+                    settings, history, config, sessions, NO_IDEA + runtime.min_edge
                 )
                 predictor = walk
             session = SessionLifecycle(services, predictor, trace)
@@ -134,6 +129,8 @@ def run_backtest(
                 assert isinstance(store, MemoryStore)
                 store.write_to()
         finally:
+            if walk is not None:
+                walk.close()
             if opened:
                 close_database()
     result.retrainings = walk.retrainings if walk else 0

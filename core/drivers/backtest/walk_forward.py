@@ -1,28 +1,47 @@
-"""Walk-forward retraining inside a backtest: every `retrain_every` sessions the
-ensemble is refit on the rolling window before the session (labels known by then) and
-predicts the window ahead in one batch. Features are causal, so predicting a window at
-once equals predicting bar by bar (the lookahead test checks it)."""
+"""Walk-forward retraining inside a backtest, separated from the replay.
+
+Every `retrain_every` sessions a fresh ensemble is fit on the rolling window before the
+session (labels known by then) and predicts the window ahead in one batch. Features are
+causal, so predicting a window at once equals predicting bar by bar (the lookahead test
+checks it); predictions do not depend on the portfolio, so the windows are pure tasks
+(`windows`) that the runner (`ml.parallel`: local processes, or a Dask cluster when
+STOCKBOT_DASK_SCHEDULER is set) fits while the replay runs. The replay asks for them in
+order at each retraining; each arrives with the dates it was planned for, and a
+mismatch stops the run rather than serve a model that saw its test period.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 import talib
 
 from core.agent.predictor import PrecomputedPredictor, PredictionBatch
+from core.base.settings import Settings
 from core.drivers.backtest.config import BacktestConfig
+from core.drivers.backtest.windows import (
+    Window,
+    WindowForecast,
+    fit_window,
+    pack_window,
+    plan_windows,
+)
 from ml.dataset import Samples
-from ml.ensemble import Ensemble
-from ml.models import create_models
+from ml.labels import PlanRules
+from ml.parallel import Runner, TaskStream, runner_for
+from ml.sample_build import build_samples_with
+from ml.targets import PlanTarget
+
+
+class WindowOrderError(RuntimeError):
+    """The replay asked for a retraining the plan does not have (a bug): stop the run."""
 
 
 class WalkForwardPredictor:
-    """Retrains every `retrain_every` sessions on the rolling window before the session
-    and predicts the window ahead in one batch."""
+    """Serves each window's predictions, taken from the runner in window order."""
 
     def __init__(
         self,
@@ -30,49 +49,70 @@ class WalkForwardPredictor:
         atr: Mapping[tuple[pd.Timestamp, str], float],
         config: BacktestConfig,
         explain_from: float,
+        sessions: Sequence[date],
+        runner: Runner | None = None,
     ) -> None:
         self.samples = samples
         self.config = config
-        self.explain_from = explain_from
         self.served = PrecomputedPredictor({}, atr)
-        self._atr = atr
+        self.windows: list[Window] = plan_windows(samples, sessions, config, explain_from)
+        self.runner = runner or runner_for()
         self.retrainings = 0
+        # Starts fitting now: local workers and a cluster run ahead of the replay.
+        self._forecasts: TaskStream[WindowForecast] = self.runner.map(
+            fit_window, self.windows, samples, pack=pack_window
+        )
 
     def retrain(self, day: pd.Timestamp, until: pd.Timestamp) -> None:
-        stamps = self.samples.timestamps
-        days = pd.DatetimeIndex(stamps.unique()).sort_values()
-        position = int(days.searchsorted(day))
-        # Labels look `horizon` sessions ahead: the newest usable row is that far back.
-        last_labelled = days[max(position - self.samples.horizon, 0)]
-        window_start = day - pd.Timedelta(days=int(365.25 * self.config.train_years))
-        mask = (
-            (stamps >= window_start)
-            & (stamps < last_labelled)
-            & self.samples.index["label"].notna().to_numpy()
-        )
-        train = self.samples.subset(mask)
-        if len(train) > self.config.max_train_samples:
-            train = train.subset(
-                np.arange(len(train)) >= len(train) - self.config.max_train_samples
+        """Serve the next window's predictions; it must be the one planned for `day`."""
+        try:
+            forecast = next(self._forecasts)
+        except StopIteration:
+            raise WindowOrderError(f"no window planned for {day:%Y-%m-%d}") from None
+        if (forecast.day, forecast.until) != (day, until):
+            self.close()
+            raise WindowOrderError(
+                f"window {forecast.number} starts {forecast.day:%Y-%m-%d} and ends before "
+                f"{forecast.until:%Y-%m-%d}; the replay asked for {day:%Y-%m-%d}..{until:%Y-%m-%d}"
             )
-        ensemble = Ensemble(create_models(self.config.models, seed=self.config.seed))
-        ensemble.fit(train)
-        ahead = self.samples.subset((stamps >= day) & (stamps < until))
-        predictions = ensemble.predictions(
-            ahead, model_run_id=f"bt-{day:%Y%m%d}", explain_from=self.explain_from
-        )
-        for prediction, stamp in zip(predictions, ahead.timestamps, strict=True):
+        for stamp, prediction in zip(forecast.stamps, forecast.predictions, strict=True):
             self.served.add(stamp, prediction)
         self.retrainings += 1
+        if self.retrainings == len(self.windows):
+            self.close()  # the last window: the workers or the cluster are free again
 
     def predict(
         self, symbols: Sequence[str], now: datetime, explain_from: float
     ) -> PredictionBatch:
         return self.served.predict(symbols, now, explain_from)
 
+    def close(self) -> None:
+        """Stop outstanding fits (a replay that ended early) and let the cluster go."""
+        self._forecasts.close()
+
+
+def walk_forward_predictor(
+    settings: Settings,
+    history: Mapping[str, pd.DataFrame],
+    config: BacktestConfig,
+    sessions: Sequence[date],
+    explain_from: float,
+) -> WalkForwardPredictor:
+    """The backtest's predictor: the owner's plan as the target (what live models are
+    trained on), samples built and windows fitted by the runner the settings choose."""
+    runner = runner_for(settings)
+    samples = build_samples_with(
+        runner,
+        history,
+        lookback=settings.trading.ml.lookback,
+        target=PlanTarget(PlanRules.from_config(settings.trading)),
+    )
+    return WalkForwardPredictor(samples, atr_table(history), config, explain_from, sessions, runner)
+
 
 def atr_table(history: Mapping[str, pd.DataFrame]) -> dict[tuple[pd.Timestamp, str], float]:
-    table = {}
+    """ATR(14) per (bar time, symbol), for stop placement at each decision."""
+    table: dict[tuple[pd.Timestamp, str], float] = {}
     for symbol, frame in history.items():
         values = talib.ATR(
             frame["high"].to_numpy(float),
@@ -80,7 +120,7 @@ def atr_table(history: Mapping[str, pd.DataFrame]) -> dict[tuple[pd.Timestamp, s
             frame["close"].to_numpy(float),
             14,
         )
-        for stamp, value in zip(frame.index, values, strict=True):
-            if math.isfinite(value):
-                table[(stamp, symbol)] = float(value)
+        finite = np.isfinite(values)
+        keys = [(stamp, symbol) for stamp in frame.index[finite]]
+        table.update(zip(keys, values[finite].tolist(), strict=True))
     return table

@@ -36,13 +36,15 @@ from ml.controls import (
     random_walk_control,
     shuffled_control,
 )
-from ml.dataset import Samples, build_samples
+from ml.dataset import Samples
 from ml.grading import Grade
 from ml.labels import PlanRules
 from ml.models import MODEL_NAMES
+from ml.parallel import runner_for, using
 from ml.plots import feature_importance_plot, r_by_decile_plot, r_by_year_plot, reliability_diagram
 from ml.registry import CONTEXT_KEY, data_fingerprint, save_run, set_current
 from ml.report import EvaluationReport, build_report
+from ml.sample_build import build_samples_with
 from ml.targets import DirectionTarget, PlanTarget, Target
 from ml.training import train_run
 from ml.walk_forward import (
@@ -106,8 +108,9 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--context-features",
         action="store_true",
-        help="let the models read the market context features too (off by default: on "
-        "the real histories they did not help)",
+        help="let the models read SPY's context features too (off by default: the "
+        "evaluation did not support them; on the real histories they made the selected "
+        "trades worse, not better)",
     )
 
 
@@ -313,59 +316,72 @@ def format_control(result: ControlResult) -> str:
 # -- train ---------------------------------------------------------------------------
 
 
+@contextmanager
+def _fits_where_configured(settings: Settings) -> Iterator[None]:
+    """Every fit of the command (folds, controls) on the runner the settings choose:
+    local processes, or the Dask cluster of STOCKBOT_DASK_SCHEDULER."""
+    runner = runner_for(settings)
+    print(f"fitting walk-forward folds {runner.describe()}")
+    with using(runner):
+        yield
+
+
 def handle_train(args: argparse.Namespace) -> int:
     def body(settings: Settings) -> int:
-        evaluation = _folds(args.folds, allow_zero=True)
-        names = _models(args, settings)
-        bars, context = _load(args, settings)
-        target = _target(args, settings)
-        ml = settings.trading.ml
-        total = 0
-        if evaluation is not None:
-            total = _fold_count(
-                build_samples(
-                    bars,
-                    lookback=ml.lookback,
-                    target=target,
-                    context=context,
-                    context_features=_context_features(args),
-                ),
-                evaluation,
-            )
-        with _progress("training (walk-forward, then final)", total + 1) as progress:
-            result = train_run(
-                bars,
-                names,
-                lookback=ml.lookback,
-                target=target,
-                context=context,
-                context_features=_context_features(args),
-                seed=args.seed,
-                evaluation=evaluation,
-                on_progress=progress.status,
-                on_fold=progress.fold,
-            )
-            progress.fold()
-        # The registry's `current` pointer is the one record of which run trades.
-        folder = save_run(settings.models_dir, result.run_id, result.ensemble, result.manifest)
-        set_current(settings.models_dir, result.run_id)
-        print(f"run {result.run_id} saved to {folder} and made current")
-        print(
-            f"target {result.ensemble.target}; models {', '.join(names)}; weights "
-            + ", ".join(f"{k} {v:.2f}" for k, v in result.ensemble.weights.items())
-        )
-        typical = result.manifest.get("typical")
-        if typical:
-            print(
-                f"the plan over the training history: P(profit) {typical['base_rate']:.3f}, "
-                f"mean R {typical['typical_r']:+.3f} ({typical['trades']} trades)"
-            )
-        if result.report is not None:
-            print(format_metrics(result.report))
-        print(format_grade("grade", result.grade, full=True))
-        return 0
+        with _fits_where_configured(settings):
+            return _train(args, settings)
 
     return run_guarded(args, body)
+
+
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    evaluation = _folds(args.folds, allow_zero=True)
+    names = _models(args, settings)
+    bars, context = _load(args, settings)
+    target = _target(args, settings)
+    ml = settings.trading.ml
+    samples = build_samples_with(
+        runner_for(),
+        bars,
+        lookback=ml.lookback,
+        target=target,
+        context=context,
+        context_features=_context_features(args),
+    )
+    total = 0 if evaluation is None else _fold_count(samples, evaluation)
+    with _progress("training (walk-forward, then final)", total + 1) as progress:
+        result = train_run(
+            bars,
+            names,
+            lookback=ml.lookback,
+            target=target,
+            context=context,
+            context_features=_context_features(args),
+            seed=args.seed,
+            evaluation=evaluation,
+            on_progress=progress.status,
+            on_fold=progress.fold,
+            samples=samples,
+        )
+        progress.fold()
+    # The registry's `current` pointer is the one record of which run trades.
+    folder = save_run(settings.models_dir, result.run_id, result.ensemble, result.manifest)
+    set_current(settings.models_dir, result.run_id)
+    print(f"run {result.run_id} saved to {folder} and made current")
+    print(
+        f"target {result.ensemble.target}; models {', '.join(names)}; weights "
+        + ", ".join(f"{k} {v:.2f}" for k, v in result.ensemble.weights.items())
+    )
+    typical = result.manifest.get("typical")
+    if typical:
+        print(
+            f"the plan over the training history: P(profit) {typical['base_rate']:.3f}, "
+            f"mean R {typical['typical_r']:+.3f} ({typical['trades']} trades)"
+        )
+    if result.report is not None:
+        print(format_metrics(result.report))
+    print(format_grade("grade", result.grade, full=True))
+    return 0
 
 
 # -- evaluate --------------------------------------------------------------------------
@@ -461,96 +477,102 @@ def _write_plots(report: EvaluationReport, folder: Path) -> list[Path]:
 
 def handle_evaluate(args: argparse.Namespace) -> int:
     def body(settings: Settings) -> int:
-        config = _folds(args.folds, allow_zero=False) or WalkForwardConfig()
-        names = _models(args, settings)
-        bars, context = _load(args, settings)
-        target = _target(args, settings)
-        lookback = settings.trading.ml.lookback
-        samples = build_samples(
-            bars,
-            lookback=lookback,
-            target=target,
-            context=context,
-            context_features=_context_features(args),
-        )
-        with _progress("walk-forward", _fold_count(samples, config)) as progress:
-            record = walk_forward_run(
-                samples,
-                names,
-                config=config,
-                seed=args.seed,
-                on_progress=progress.status,
-                on_fold=progress.fold,
-            )
-        report = build_report(record, seed=args.seed)
-        controls = (
-            []
-            if args.no_controls
-            else _run_controls(args, bars, context, samples, target, config, lookback)
-        )
-        with_context = {**bars, **({CONTEXT_KEY: context} if context is not None else {})}
-        fingerprint = data_fingerprint(with_context)
-        tried, ledger = _record_variant(settings, fingerprint, _variant(args, names))
-        baselines = 2 + (len(BASELINE_SELECTIONS) if record.has_r else 0)
-        print(
-            f"target {target.name}, horizon {target.horizon} sessions"
-            + (f": {describe_plan(target.rules)}" if isinstance(target, PlanTarget) else "")
-        )
-        folds = record.folds
-        print(
-            f"{len(folds)} folds ({config.as_dict()['blocks']}), tests "
-            f"{folds[0].test_start.date()} .. {folds[-1].test_end.date()}, purge "
-            f"{record.horizon} + embargo {config.embargo} sessions; {len(record.index)} "
-            f"out-of-sample samples; symbols {', '.join(bars)}; market context "
-            f"{args.context.upper() if context is not None else 'none'} "
-            f"({len(samples.feature_names)} features)"
-        )
-        print(
-            f"variants: {len(report.models)} models graded against {baselines} baselines in this "
-            f"run; {tried} variant(s) evaluated on this data so far (ledger {ledger})"
-        )
-        print("\nProbabilities (out of sample; 95% block-bootstrap intervals, calendar quarters)")
-        print(format_metrics(report))
-        if record.has_r:
-            print("\nTrades each would select (R: profit over planned risk, net of costs)")
-            print(format_trades(report))
-        print("\nBy year (ensemble; base = the base rate's Brier; sel. = its selected trades)")
-        print(format_groups(report, "year", "year"))
-        print("\nBy symbol")
-        print(format_groups(report, "symbol", "symbol"))
-        print("\nGrades (earned autonomy: proven only if every criterion passes)")
-        print(format_grade(ENSEMBLE, report.grades[ENSEMBLE], full=True))
-        for name in report.models[:-1]:
-            print(format_grade(name, report.grades[name], full=False))
-        if controls:
-            print(f"\nControls (models: {', '.join(CONTROL_MODELS)}; same samples and splits)")
-            for result in controls:
-                print(format_control(result))
-        if args.json:
-            payload = {
-                "config": {
-                    "target": target.name,
-                    "plan": target.rules.as_dict() if isinstance(target, PlanTarget) else None,
-                    "models": names,
-                    "context": args.context.upper() if context is not None else None,
-                    "feature_names": list(samples.feature_names),
-                    "walk_forward": config.as_dict(),
-                    "seed": args.seed,
-                },
-                "variants": {
-                    "models_graded": len(report.models),
-                    "baselines": baselines,
-                    "evaluated_on_this_data": tried,
-                    "ledger": str(ledger),
-                },
-                **report.to_json(),
-                "controls": {result.name: result.to_dict() for result in controls},
-            }
-            args.json.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
-            print(f"wrote {args.json}")
-        if args.plots:
-            for path in _write_plots(report, args.plots):
-                print(f"wrote {path}")
-        return 0
+        with _fits_where_configured(settings):
+            return _evaluate(args, settings)
 
     return run_guarded(args, body)
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    config = _folds(args.folds, allow_zero=False) or WalkForwardConfig()
+    names = _models(args, settings)
+    bars, context = _load(args, settings)
+    target = _target(args, settings)
+    lookback = settings.trading.ml.lookback
+    samples = build_samples_with(
+        runner_for(),
+        bars,
+        lookback=lookback,
+        target=target,
+        context=context,
+        context_features=_context_features(args),
+    )
+    with _progress("walk-forward", _fold_count(samples, config)) as progress:
+        record = walk_forward_run(
+            samples,
+            names,
+            config=config,
+            seed=args.seed,
+            on_progress=progress.status,
+            on_fold=progress.fold,
+        )
+    report = build_report(record, seed=args.seed)
+    controls = (
+        []
+        if args.no_controls
+        else _run_controls(args, bars, context, samples, target, config, lookback)
+    )
+    with_context = {**bars, **({CONTEXT_KEY: context} if context is not None else {})}
+    fingerprint = data_fingerprint(with_context)
+    tried, ledger = _record_variant(settings, fingerprint, _variant(args, names))
+    baselines = 2 + (len(BASELINE_SELECTIONS) if record.has_r else 0)
+    print(
+        f"target {target.name}, horizon {target.horizon} sessions"
+        + (f": {describe_plan(target.rules)}" if isinstance(target, PlanTarget) else "")
+    )
+    folds = record.folds
+    print(
+        f"{len(folds)} folds ({config.as_dict()['blocks']}), tests "
+        f"{folds[0].test_start.date()} .. {folds[-1].test_end.date()}, purge "
+        f"{record.horizon} + embargo {config.embargo} sessions; {len(record.index)} "
+        f"out-of-sample samples; symbols {', '.join(bars)}; market context "
+        f"{args.context.upper() if context is not None else 'none'} "
+        f"({len(samples.feature_names)} features)"
+    )
+    print(
+        f"variants: {len(report.models)} models graded against {baselines} baselines in this "
+        f"run; {tried} variant(s) evaluated on this data so far (ledger {ledger})"
+    )
+    print("\nProbabilities (out of sample; 95% block-bootstrap intervals, calendar quarters)")
+    print(format_metrics(report))
+    if record.has_r:
+        print("\nTrades each would select (R: profit over planned risk, net of costs)")
+        print(format_trades(report))
+    print("\nBy year (ensemble; base = the base rate's Brier; sel. = its selected trades)")
+    print(format_groups(report, "year", "year"))
+    print("\nBy symbol")
+    print(format_groups(report, "symbol", "symbol"))
+    print("\nGrades (earned autonomy: proven only if every criterion passes)")
+    print(format_grade(ENSEMBLE, report.grades[ENSEMBLE], full=True))
+    for name in report.models[:-1]:
+        print(format_grade(name, report.grades[name], full=False))
+    if controls:
+        print(f"\nControls (models: {', '.join(CONTROL_MODELS)}; same samples and splits)")
+        for result in controls:
+            print(format_control(result))
+    if args.json:
+        payload = {
+            "config": {
+                "target": target.name,
+                "plan": target.rules.as_dict() if isinstance(target, PlanTarget) else None,
+                "models": names,
+                "context": args.context.upper() if context is not None else None,
+                "feature_names": list(samples.feature_names),
+                "walk_forward": config.as_dict(),
+                "seed": args.seed,
+            },
+            "variants": {
+                "models_graded": len(report.models),
+                "baselines": baselines,
+                "evaluated_on_this_data": tried,
+                "ledger": str(ledger),
+            },
+            **report.to_json(),
+            "controls": {result.name: result.to_dict() for result in controls},
+        }
+        args.json.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+        print(f"wrote {args.json}")
+    if args.plots:
+        for path in _write_plots(report, args.plots):
+            print(f"wrote {path}")
+    return 0

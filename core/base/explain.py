@@ -501,6 +501,47 @@ def outlook(prediction: ModelPrediction, risk_amount: float = 0.0) -> str:
     return f"{chance(p.probability_up)} chance the price is higher after {ahead}"
 
 
+def signed_number(value: float, digits: int = 2) -> str:
+    """`+0.15`, `−0.30`: a change or an expectation, its sign always shown."""
+    return f"{MINUS if value < 0 else '+'}{abs(value):.{digits}f}"
+
+
+def rough_money(value: float) -> str:
+    """`+$30`, `−$4.50`: an estimate, so whole dollars from $10 on (cents would claim a
+    precision an expectation does not have)."""
+    if abs(value) >= 10:
+        return f"{MINUS if value < 0 else '+'}${abs(value):,.0f}"
+    return signed_money(value)
+
+
+def model_view(
+    prediction: ModelPrediction, risk_amount: float = 0.0, *, proven: bool | None = None
+) -> str:
+    """The model's view against the honest baseline, in one line:
+    `P(profit) 0.58 (typical 0.54) · expected +0.15 R = +$30 (typical +0.15 R) · model
+    record: no proven edge`. "Typical" is taking every trade of the same plan; dollars
+    are the expected R times the trade's planned risk; the record is the model's grade
+    (left out when `proven` is None)."""
+    p = prediction
+    if p.target == "plan":
+        parts = [f"P(profit) {p.probability_up:.2f}"]
+        if p.base_rate is not None:
+            parts[0] += f" (typical {p.base_rate:.2f})"
+    else:
+        ahead = "next session" if p.horizon == 1 else f"{p.horizon} sessions"
+        parts = [f"P(higher after the {ahead}) {p.probability_up:.2f} (typical 0.50)"]
+    if p.expected_r is not None:
+        expected = f"expected {signed_number(p.expected_r)} R"
+        if risk_amount:
+            expected += f" = {rough_money(p.expected_r * abs(risk_amount))}"
+        if p.typical_r is not None:
+            expected += f" (typical {signed_number(p.typical_r)} R)"
+        parts.append(expected)
+    if proven is not None:
+        parts.append(f"model record: {'proven edge' if proven else 'no proven edge'}")
+    return " · ".join(parts)
+
+
 def votes(prediction: ModelPrediction) -> str | None:
     """`LightGBM 68%, momentum rule 61%`: each model's chance of "up"."""
     if not prediction.model_probabilities:

@@ -186,3 +186,29 @@ def test_no_phrase_leaks_a_python_name() -> None:
     snake = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
     for name in EVERY_FEATURE:
         assert not snake.search(explain.feature_phrase(name, 0.5)), name
+
+
+def test_the_models_view_against_the_typical_in_r_and_dollars() -> None:
+    plan = _signal(SignalType.BUY, target="plan", expected_r=0.15, base_rate=0.54, typical_r=0.15)
+    assert plan.prediction is not None
+    # 0.15 R of the trade's $114 planned risk is about $17: an estimate, in whole dollars.
+    assert explain.model_view(plan.prediction, plan.risk_amount, proven=False) == (
+        "P(profit) 0.66 (typical 0.54) · expected +0.15 R = +$17 (typical +0.15 R) · "
+        "model record: no proven edge"
+    )
+    losing = plan.prediction.model_copy(update={"expected_r": -0.03, "typical_r": None})
+    assert explain.model_view(losing, plan.risk_amount, proven=True) == (
+        "P(profit) 0.66 (typical 0.54) · expected −0.03 R = −$3.42 · model record: proven edge"
+    )
+    direction = _signal(SignalType.BUY, target="direction")
+    assert direction.prediction is not None
+    assert explain.model_view(direction.prediction) == (
+        "P(higher after the next session) 0.66 (typical 0.50)"
+    )
+
+
+def test_rough_money_claims_no_false_precision() -> None:
+    assert explain.rough_money(30.4) == "+$30"
+    assert explain.rough_money(-1234.5) == "−$1,234"
+    assert explain.rough_money(4.5) == "+$4.50"
+    assert explain.signed_number(-0.3) == "−0.30"

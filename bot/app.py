@@ -30,11 +30,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import buttons, handlers
 from bot.auth import Gate
 from bot.callbacks import CallbackSigner
 from bot.commands import bot_commands, button_commands
 from bot.context import BotContext
+from bot.decisions import limit_reply
 from bot.notifier import Notifier
 from bot.outbox import Outbox
 from core.agent.engine import Engine
@@ -60,6 +61,7 @@ _HANDLERS = {
     "resume": handlers.resume,
     "settings": handlers.settings,
     "set": handlers.set_setting,
+    "notify": handlers.notify,
     "chart": handlers.chart,
     "model": handlers.model,
 }
@@ -80,7 +82,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     application = builder.build()
     application.bot_data["stockbot"] = BotContext(
         engine=engine,
-        gate=Gate(frozenset(env.telegram_allowed_users)),
+        gate=Gate(frozenset(env.telegram_allowed_users), viewers=frozenset(env.telegram_viewers)),
         signer=CallbackSigner(token),
         outbox=Outbox(application.bot),
         zone=explain.zone(engine.timezone),
@@ -89,11 +91,15 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     for name, handler in _HANDLERS.items():
         application.add_handler(CommandHandler(name, handler))
     # A /menu button sends its label as a plain message: answered like its command.
-    buttons = button_commands()
+    labels = button_commands()
     application.add_handler(
-        MessageHandler(filters.Text(list(buttons)) & ~filters.COMMAND, handlers.menu_button)
+        MessageHandler(filters.Text(list(labels)) & ~filters.COMMAND, handlers.menu_button)
     )
-    application.add_handler(CallbackQueryHandler(handlers.button))
+    # A reply to the bot's "your limit price?" question approves with that price.
+    application.add_handler(
+        MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, limit_reply)
+    )
+    application.add_handler(CallbackQueryHandler(buttons.button))
     application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown))
     application.add_error_handler(handlers.on_error)
     return application
@@ -140,6 +146,7 @@ class TelegramFrontEnd:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in bot_commands()])
         await app.start()
         # Updates sent while the agent was down are dropped: a stale tap must not act.
+        assert app.updater is not None  # the builder always makes one
         await app.updater.start_polling(
             drop_pending_updates=True, allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY]
         )
@@ -159,6 +166,7 @@ class TelegramFrontEnd:
             self.context.audit_refusals(self.context.strangers.due())
 
     async def stop(self) -> None:
+        await self.notifier.countdowns.close()
         for task in (self._starter, *self._tasks):
             if task is not None and not task.done():
                 task.cancel()

@@ -49,13 +49,19 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "signals",
         "deciding",
-        "signals waiting for you, with Approve and Reject",
+        "signals waiting for you and orders waiting for the open",
         button="🔔 Signals",
     ),
     Command("mode", "deciding", "who decides: auto, manual or hybrid", "[auto|manual|hybrid]"),
     Command("kill", "controlling", "stop trading (you confirm: stop or flatten)"),
     Command("resume", "controlling", "trade again after a kill"),
     Command("set", "controlling", "change a setting", "KEY VALUE"),
+    Command(
+        "notify",
+        "controlling",
+        "which news reach you: on, silent or off, per kind",
+        "[KIND on|silent|off]",
+    ),
     Command("menu", "this bot", "buttons for the reading commands", "[off]"),
     Command("help", "this bot", "what the bot can do", button="❓ Help"),
 )
@@ -108,5 +114,9 @@ def help_text() -> str:
                 usage = f" {c.usage}" if c.usage else ""
                 lines.append(f"/{c.name}{usage} — {c.what}")
     lines.append("")
-    lines.append("Signals that ask come with Approve and Reject buttons.")
+    lines.append(
+        "Signals that ask come with buttons: Approve or Reject, or change the order first "
+        "(½ size, a limit price, a tighter stop); after the close, for the open or for "
+        "extended hours."
+    )
     return "\n".join(lines)

@@ -14,14 +14,43 @@ from telegram.ext import ContextTypes
 
 from bot.auth import Gate
 from bot.callbacks import CallbackSigner
+from bot.countdowns import Countdowns
 from bot.outbox import Outbox
 from bot.strangers import Row, StrangerLimiter
-from core.agent.engine import Engine
+from core.agent.engine import Engine, Timing
 from core.base import explain
+from core.base.types import TradingSignal
 
 KILL_CONFIRM_SECONDS = 30
 CLOSING_NOTES_KEPT = 256
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message the bot sent: where it is, and whether it is a photo (its caption is
+    what an edit changes)."""
+
+    chat_id: int
+    message_id: int
+    photo: bool
+
+
+@dataclass(frozen=True)
+class LimitQuestion:
+    """A "type your limit price" question waiting for the owner's reply."""
+
+    signal_id: str
+    timing: Timing
+    signal_message: MessageRef | None
+    """The signal's message, edited with the outcome once the price is approved."""
+
+
+def _bounded_put(store: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    store.pop(key, None)
+    store[key] = value
+    while len(store) > limit:
+        del store[next(iter(store))]
 
 
 @dataclass
@@ -42,14 +71,32 @@ class BotContext:
     photo_messages: dict[tuple[int, int], bool] = field(default_factory=dict)
     """(chat, message) of signal messages sent since the start → is it a photo, so its
     edit is a caption or a text edit at the first try."""
+    outcomes: dict[str, str] = field(default_factory=dict)
+    """signal id → its status once decided ("filled", "rejected", "expired"): a second
+    tap is answered from here, without asking the Engine (recent ones only)."""
+    shown_signals: dict[str, TradingSignal] = field(default_factory=dict)
+    """Signals whose messages were sent recently: a decision's edit is written from here
+    without another trip to the database (recent ones only)."""
+    questions: dict[tuple[int, int], LimitQuestion] = field(default_factory=dict)
+    """(chat, message) of a limit-price question → what the typed answer approves."""
+    countdowns: Countdowns | None = None
+    """Set by the notifier: the time left of each waiting signal, and its reminder."""
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     _refusals: deque[Row] = field(default_factory=deque)
     _refusal_writer: asyncio.Task[None] | None = None
 
     def note_closing(self, signal_id: str, note: str) -> None:
-        self.closing_notes[signal_id] = note
-        while len(self.closing_notes) > CLOSING_NOTES_KEPT:
-            del self.closing_notes[next(iter(self.closing_notes))]
+        _bounded_put(self.closing_notes, signal_id, note, CLOSING_NOTES_KEPT)
+
+    def note_outcome(self, signal_id: str, status: str) -> None:
+        _bounded_put(self.outcomes, signal_id, status, CLOSING_NOTES_KEPT)
+
+    def remember_signal(self, signal: TradingSignal) -> None:
+        _bounded_put(self.shown_signals, signal.id, signal, CLOSING_NOTES_KEPT)
+
+    def ask_limit(self, message: MessageRef, question: LimitQuestion) -> None:
+        key = (message.chat_id, message.message_id)
+        _bounded_put(self.questions, key, question, CLOSING_NOTES_KEPT)
 
     @property
     def chats(self) -> list[int]:

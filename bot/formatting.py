@@ -4,13 +4,14 @@ owner's time zone, and a model's reasons are words (`core.base.explain`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.commands import help_text
+from bot.model_words import model_message, profit_line
 from core.agent.engine import Decision, ModelReport, PnlReport, PositionView, StatusReport, Trade
 from core.base import explain
-from core.base.explain import chance, money, percent, shares, signed_money
+from core.base.explain import money, percent, shares, signed_money
 from core.base.settings import RuntimeSettings
 from core.base.types import TradingSignal
 
@@ -55,27 +56,57 @@ def status(report: StatusReport, tz: ZoneInfo) -> str:
     )
 
 
+def time_left(seconds: float) -> str:
+    """`45 s`, `14 min`, `1 h 05 min`: a countdown as a phone shows it."""
+    seconds = max(0, round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def clock_with_seconds(value: datetime, tz: ZoneInfo) -> str:
+    """`3:45:12 PM EDT`: a deadline a minute away needs its seconds."""
+    local = value.astimezone(tz)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local:%M:%S} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+
+
+def countdown(deadline: datetime, wall_now: datetime, tz: ZoneInfo) -> str:
+    """How long a waiting signal has, in real time (the demo's window or the live
+    expiry), and until when."""
+    left = (deadline - wall_now).total_seconds()
+    until = clock_with_seconds(deadline, tz) if left < 600 else explain.clock(deadline, tz)
+    return f"⏳ {time_left(left)} left to decide (until {until})"
+
+
 def signal(
     s: TradingSignal,
     tz: ZoneInfo,
     *,
     equity: float | None = None,
     held: tuple[float, float] | None = None,
+    proven: bool | None = None,
+    deadline: datetime | None = None,
+    wall_now: datetime | None = None,
 ) -> str:
-    """A signal as its message says it: what, what it means in dollars, the model's
-    view, why (in words), and until when. `held` is the position it would sell
-    (shares, entry price), for the P&L of selling."""
+    """A signal as its message says it: what, the model's claim against the typical,
+    what it means in dollars, why (in words), and — while it waits — how long is left.
+    `held` is the position it would sell (shares, entry price), for the P&L of selling;
+    `proven` is the model's record; `deadline` the wall-clock end of the wait."""
     lines = [
         explain.signal_title(s),
-        f"Confidence {chance(s.confidence)} · mode {s.mode.value}",
+        profit_line(s, proven),
         *explain.signal_money(s, equity=equity, held=held),
     ]
-    if s.prediction is not None:
-        lines.append("Model: " + explain.outlook(s.prediction, s.risk_amount))
-        if votes := explain.votes(s.prediction):
-            lines.append(f"Models: {votes}")
+    if s.prediction is not None and (votes := explain.votes(s.prediction)):
+        lines.append(f"Models: {votes}")
     lines.extend(explain.signal_reasons(s))
-    lines.append(f"Expires {when(s.expires_at, tz)} · id {s.id}")
+    lines.append(f"Mode {s.mode.value} · id {s.id}")
+    if deadline is not None and wall_now is not None:
+        lines.append(countdown(deadline, wall_now, tz))
     return "\n".join(lines)
 
 
@@ -138,35 +169,4 @@ def settings(values: RuntimeSettings) -> str:
 
 
 def model(report: ModelReport) -> str:
-    if report.run_id is None:
-        return "No model yet: train one with `stockbot train`."
-    manifest = report.manifest
-    metrics = manifest.get("oos_metrics", {})
-    window = manifest.get("training_window") or {}
-    lines = [
-        f"Model run {report.run_id}",
-        "Models: " + ", ".join(explain.model_name(m) for m in manifest.get("models", [])),
-        f"Trained on {', '.join(manifest.get('symbols', []))}, "
-        f"{_day(window.get('start'))} to {_day(window.get('end'))}",
-    ]
-    grade = manifest.get("grade")
-    if isinstance(grade, dict) and grade.get("summary"):
-        lines.append(f"Verdict: {grade['summary']}")
-    for name in ("ensemble", "always_up", "momentum_baseline"):
-        m = metrics.get(name)
-        if m:
-            lines.append(
-                f"{explain.model_name(name)}: AUC {m.get('auc') or 0:.3f}, "
-                f"accuracy {percent(m['accuracy'], digits=1)}, Brier {m['brier']:.4f}"
-            )
-    if report.live_accuracy is not None:
-        right = percent(report.live_accuracy, digits=1)
-        lines.append(f"Live: {right} right on {report.live_scored:,} scored")
-    return "\n".join(lines)
-
-
-def _day(value: object) -> str:
-    try:
-        return explain.day(date.fromisoformat(str(value)))
-    except ValueError:
-        return "?"
+    return model_message(report)

@@ -1,37 +1,38 @@
-"""Command and button handlers: parse, call the Engine, format the answer. Nothing else.
+"""Command handlers: parse, call the Engine, format the answer. Nothing else (button
+presses are `bot.buttons` and `bot.decisions`).
 
-`gatekeeper` runs first for every update (handler group -1): an allow-listed user in a
-private or allowed chat goes on; anyone else is stopped there, before anything slow,
-with at most one neutral reply and one audit row per user an hour (`bot.strangers`).
-Answers go into the outbox (`bot.outbox`), which paces them to Telegram's limits, so a
-handler never waits for a send and a backed-up chat never delays a button press. Button
-presses are answered first, as Telegram expects, before the Engine decides.
+`gatekeeper` runs first for every update (handler group -1): an allow-listed user or a
+viewer in a private or allowed chat goes on; anyone else is stopped there, before
+anything slow, with at most one neutral reply and one audit row per user an hour
+(`bot.strangers`). A viewer reads like the owner; what they ask to change goes to the
+Engine, which refuses and audits it, and they are told why. Answers go into the outbox
+(`bot.outbox`), which paces them to Telegram's limits, so a handler never waits for a
+send and a backed-up chat never delays a button press.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import formatting, keyboards
+from bot import formatting, keyboards, notify_levels
 from bot.auth import actor_of, origin_of
-from bot.callbacks import ForgedCallback
+from bot.buttons import NEUTRAL_REFUSAL
 from bot.charts import render_price_chart
 from bot.commands import button_commands
 from bot.context import KILL_CONFIRM_SECONDS, BotContext, bot_context
+from bot.decisions import VIEWER_REFUSAL
+from bot.notifier import model_proven
 from bot.outbox import Markup
+from bot.queued import queued_messages
 from bot.signal_messages import signal_copy
 from bot.strangers import Row
-from core.agent.engine import EngineError, PnlPeriod
-from core.base.types import OrderStatus, TradingMode
+from core.agent.engine import EngineError, NotAllowed, PnlPeriod
+from core.base.types import KillScope, TradingMode
 
 log = logging.getLogger(__name__)
-
-NEUTRAL_REFUSAL = "This is a private bot."
 PNL_PERIODS: dict[str, PnlPeriod] = {p: p for p in ("today", "week", "month", "all")}
 
 
@@ -77,6 +78,14 @@ def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> BotContext |
 def _reply(update: Update, ctx: BotContext, text: str, markup: Markup | None = None) -> None:
     if update.effective_chat is not None:
         ctx.outbox.send(update.effective_chat.id, text, markup=markup)
+
+
+def _refused(update: Update, ctx: BotContext, error: EngineError) -> None:
+    """A change the Engine refused: a viewer's (audited by the Engine), or a bad value."""
+    if isinstance(error, NotAllowed):
+        _reply(update, ctx, f"{VIEWER_REFUSAL}{error}")
+    else:
+        _reply(update, ctx, f"Not changed: {error}")
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,18 +135,40 @@ async def trades(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def signals(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not (ctx := _allowed(update, context)):
+    """Waiting signals (with their buttons and time left), then orders queued for the
+    open (each with Cancel). A viewer gets the same texts without buttons."""
+    if not (ctx := _allowed(update, context)) or update.effective_chat is None:
         return
+    chat_id = update.effective_chat.id
+    owner = not ctx.engine.is_viewer(actor_of(update))
     pending = await ctx.engine.pending_signals()
-    if not pending:
-        _reply(update, ctx, "No signals are waiting for you.")
+    queued = await ctx.engine.queued_orders()
+    if not pending and not queued:
+        _reply(update, ctx, "No signals are waiting for you, and no orders wait for the open.")
         return
-    equity = (await ctx.engine.status()).equity
-    held = {p.symbol: (p.quantity, p.entry) for p in await ctx.engine.positions()}
-    for signal in pending:
-        # Each copy is remembered, so a decision anywhere removes its buttons too.
-        text = formatting.signal(signal, ctx.zone, equity=equity, held=held.get(signal.symbol))
-        signal_copy(ctx, signal, update.effective_chat.id, text)
+    if pending:
+        equity = (await ctx.engine.status()).equity
+        held = {p.symbol: (p.quantity, p.entry) for p in await ctx.engine.positions()}
+        proven = model_proven(ctx)
+        wall_now = ctx.countdowns.now() if ctx.countdowns else None
+        for signal in pending:
+            deadline = ctx.countdowns.watch(signal) if ctx.countdowns else None
+            try:
+                choices = await ctx.engine.order_choices(signal.id)
+            except EngineError:
+                choices = None
+            text = formatting.signal(
+                signal,
+                ctx.zone,
+                equity=equity,
+                held=held.get(signal.symbol),
+                proven=proven,
+                deadline=deadline,
+                wall_now=wall_now,
+            )
+            # Each copy is remembered, so a decision anywhere removes its buttons too.
+            signal_copy(ctx, signal, chat_id, text, choices, buttons=owner)
+    queued_messages(ctx, chat_id, queued, buttons=owner)
 
 
 async def pnl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -152,38 +183,58 @@ async def pnl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not (ctx := _allowed(update, context)):
+    if not (ctx := _allowed(update, context)) or update.effective_chat is None:
         return
     if not context.args:
         current = ctx.engine.settings().mode
+        caveat = ctx.engine.mode_caveat(current)
         _reply(
             update,
             ctx,
-            f"Mode is {current.value}. Choose:",
+            f"Mode is {current.value}" + (f" ({caveat})" if caveat else "") + ". Choose:",
             keyboards.modes(ctx.signer, update.effective_chat.id, current),
         )
         return
     if len(context.args) != 1 or context.args[0].lower() not in {m.value for m in TradingMode}:
         _reply(update, ctx, "Usage: /mode [auto|manual|hybrid]")
         return
-    chosen = await ctx.engine.set_mode(context.args[0], actor_of(update), origin_of(update))
-    _reply(update, ctx, f"Mode set to {chosen.value}.")
+    try:
+        chosen = await ctx.engine.set_mode(context.args[0], actor_of(update), origin_of(update))
+    except EngineError as error:
+        _refused(update, ctx, error)
+        return
+    caveat = ctx.engine.mode_caveat(chosen)
+    _reply(update, ctx, f"Mode set to {chosen.value}." + (f"\nBut {caveat}." if caveat else ""))
 
 
 async def kill(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if ctx := _allowed(update, context):
-        _reply(
-            update,
-            ctx,
-            f"Stop trading? Choose within {KILL_CONFIRM_SECONDS} seconds.",
-            keyboards.kill_confirm(ctx.signer, update.effective_chat.id),
-        )
+    if not (ctx := _allowed(update, context)) or update.effective_chat is None:
+        return
+    actor = actor_of(update)
+    if ctx.engine.is_viewer(actor):
+        # Straight to the Engine, which refuses a viewer (and audits it) before anything.
+        try:
+            await ctx.engine.kill(KillScope.STOP, actor, origin_of(update))
+        except EngineError as error:
+            _refused(update, ctx, error)
+        return
+    _reply(
+        update,
+        ctx,
+        f"Stop trading? Choose within {KILL_CONFIRM_SECONDS} seconds.",
+        keyboards.kill_confirm(ctx.signer, update.effective_chat.id),
+    )
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if ctx := _allowed(update, context):
+    if not (ctx := _allowed(update, context)):
+        return
+    try:
         status = await ctx.engine.resume(actor_of(update), origin_of(update))
-        _reply(update, ctx, f"Trading is {status.state.value.upper()} again.")
+    except EngineError as error:
+        _refused(update, ctx, error)
+        return
+    _reply(update, ctx, f"Trading is {status.state.value.upper()} again.")
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -201,13 +252,35 @@ async def set_setting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     try:
         await ctx.engine.update_settings({key: value}, actor_of(update), origin_of(update))
     except EngineError as error:
-        _reply(update, ctx, f"Not changed: {error}")
+        _refused(update, ctx, error)
         return
     _reply(update, ctx, f"{key} set to {getattr(ctx.engine.settings(), key)}.")
 
 
-async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def notify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/notify` shows each kind's level; `/notify fills silent` sets one."""
     if not (ctx := _allowed(update, context)):
+        return
+    if not context.args:
+        _reply(update, ctx, notify_levels.levels_text(ctx.engine.settings()))
+        return
+    try:
+        kind, level = notify_levels.parse(list(context.args))
+    except ValueError as error:
+        _reply(update, ctx, str(error))
+        return
+    try:
+        await ctx.engine.update_settings(
+            {f"notify_{kind}": level}, actor_of(update), origin_of(update)
+        )
+    except EngineError as error:
+        _refused(update, ctx, error)
+        return
+    _reply(update, ctx, notify_levels.changed_text(kind, level))
+
+
+async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not (ctx := _allowed(update, context)) or update.effective_chat is None:
         return
     if not context.args or len(context.args) != 1:
         _reply(update, ctx, "Usage: /chart SYMBOL")
@@ -230,92 +303,6 @@ async def model(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if ctx := _allowed(update, context):
         _reply(update, ctx, "Unknown command. /help lists them.")
-
-
-# -- buttons -------------------------------------------------------------------------
-
-
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not (ctx := _allowed(update, context)):
-        return
-    query = update.callback_query
-    chat_id = update.effective_chat.id
-    try:
-        callback = ctx.signer.verify(query.data or "", chat_id)
-    except ForgedCallback:
-        await query.answer(NEUTRAL_REFUSAL)
-        await ctx.engine.audit(
-            actor_of(update),
-            "telegram.forged_callback",
-            {"data": (query.data or "")[:64]},
-            origin_of(update),
-        )
-        return
-    actor, origin = actor_of(update), origin_of(update)
-    if callback.action in ("a", "r"):
-        await _decide(
-            update,
-            ctx,
-            callback.args[0],
-            approve=callback.action == "a",
-            actor=actor,
-            origin=origin,
-        )
-    elif callback.action == "m":
-        await query.answer()
-        chosen = await ctx.engine.set_mode(callback.args[0], actor, origin)
-        _edit(ctx, query, f"Mode set to {chosen.value}.")
-    elif callback.action == "k":
-        scope, issued = callback.args
-        if time.time() - int(issued) > KILL_CONFIRM_SECONDS:
-            await query.answer("Too late: send /kill again.")
-            _edit(ctx, query, "Kill not confirmed in time; nothing changed.")
-            return
-        await query.answer("Stopping…")
-        status = await ctx.engine.kill(scope, actor, origin)
-        _edit(ctx, query, f"Trading {status.state.value.upper()} ({status.reason}) by {actor}.")
-    elif callback.action == "x":
-        await query.answer("Cancelled")
-        _edit(ctx, query, "Kill cancelled; nothing changed.")
-    else:
-        await query.answer()
-
-
-async def _decide(
-    update: Update, ctx: BotContext, signal_id: str, *, approve: bool, actor: str, origin: str
-) -> None:
-    query = update.callback_query
-    try:
-        signal = await ctx.engine.signal(signal_id)
-    except EngineError as error:
-        await query.answer(str(error))
-        return
-    if signal.status is not OrderStatus.PENDING:
-        await query.answer(f"Already {signal.status.value}.")
-        return
-    await query.answer("Approving…" if approve else "Rejecting…")
-    if query.message is not None:
-        ctx.tapped[signal_id] = (query.message.chat.id, query.message.message_id)
-    try:
-        if approve:
-            decision = await ctx.engine.approve(signal_id, actor, origin)
-        else:
-            decision = await ctx.engine.reject(signal_id, actor, origin)
-    except EngineError as error:
-        ctx.tapped.pop(signal_id, None)
-        _edit(ctx, query, f"{formatting.signal(signal, ctx.zone)}\n\n{error}")
-        return
-    _edit(ctx, query, formatting.decided(signal, decision, actor, ctx.engine.now(), ctx.zone))
-
-
-def _edit(ctx: BotContext, query: Any, text: str) -> None:
-    """Replace the tapped message's text (or a photo's caption) and remove its buttons."""
-    message = query.message
-    if message is None:
-        return
-    ctx.outbox.edit(
-        message.chat.id, message.message_id, text, caption=bool(getattr(message, "photo", None))
-    )
 
 
 _MENU_HANDLERS = {

@@ -1,9 +1,11 @@
-"""Engine events → Telegram messages for the allowed users, through the outbox.
+"""Engine events → Telegram messages for the owner, through the outbox.
 
-Signals that ask get a chart and Approve/Reject buttons, ahead of other news; decisions
-and expiries edit every message that carries the signal's buttons. Stops, halts and
-critical alerts are sent one by one; fills, orders, mode changes, summaries and other
-alerts are notices, summarised when several wait ("12 fills: …"). During quiet hours
+Signals that ask get a chart, the time left to decide and their buttons, ahead of other
+news, and one reminder before they expire; decisions and expiries edit every message
+that carries the signal's buttons. Stops, halts and critical alerts are sent one by
+one; fills, orders, mode changes, summaries and other alerts are notices, summarised
+when several wait ("12 fills: …"). Each kind goes out as the owner chose
+(`bot.notify_levels`: on, silent or off; critical news never off). During quiet hours
 only critical news is sent. A failed send is logged and never stops trading.
 """
 
@@ -16,8 +18,10 @@ from zoneinfo import ZoneInfo
 from bot import formatting
 from bot.charts import render_price_chart
 from bot.context import BotContext
+from bot.countdowns import Countdowns
+from bot.notify_levels import for_event, is_critical, level_of
 from bot.outbox import Priority
-from bot.signal_messages import EXPIRED_NOTE, announce, closed_text
+from bot.signal_messages import announce, closed_text, expired_note, refresh, remind
 from core.agent.engine import EngineError
 from core.base.events import (
     Alert,
@@ -32,8 +36,10 @@ from core.base.events import (
     StopTriggered,
     TradingStateChanged,
 )
-from core.base.explain import chance, day, money, percent, shares, signal_title, signed_money
-from core.base.types import TradingSignal, TradingState
+from core.base.explain import day, money, percent, shares, signal_title, signed_money
+from core.base.types import TradingMode, TradingSignal
+
+__all__ = ["Notifier", "in_quiet_hours", "is_critical"]
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +53,17 @@ def in_quiet_hours(now: datetime, quiet: str | None, timezone: str) -> bool:
     return start <= local < end if start <= end else local >= start or local < end
 
 
-def is_critical(event: Event) -> bool:
-    match event:
-        case Alert(severity="critical") | StopTriggered():
-            return True
-        case TradingStateChanged(status=status):
-            return status.state is not TradingState.ACTIVE
-    return False
-
-
 class Notifier:
     def __init__(self, ctx: BotContext, timezone: str) -> None:
         self.ctx = ctx
         self.timezone = timezone
+        self.countdowns = Countdowns(
+            deadline=ctx.engine.decision_deadline,
+            waiting=self._still_waiting,
+            remind=self._remind,
+            moved=self._moved,
+        )
+        ctx.countdowns = self.countdowns
 
     async def run(self) -> None:
         queue = self.ctx.engine.subscribe()
@@ -73,6 +77,10 @@ class Notifier:
         finally:
             self.ctx.engine.unsubscribe(queue)
 
+    def quiet_now(self) -> bool:
+        runtime = self.ctx.engine.settings()
+        return in_quiet_hours(self.ctx.engine.now(), runtime.quiet_hours, self.timezone)
+
     async def handle(self, event: Event) -> None:
         if isinstance(event, SignalCreated) and event.asks:
             await self.announce(event.signal)
@@ -84,26 +92,22 @@ class Notifier:
         if text is None:
             return
         critical = is_critical(event)
-        runtime = self.ctx.engine.settings()
-        if not critical and in_quiet_hours(
-            self.ctx.engine.now(), runtime.quiet_hours, self.timezone
-        ):
+        how = for_event(self.ctx.engine.settings(), event)
+        if how is None or (not critical and self.quiet_now()):
             return
+        silent = how == "silent"
         topic, line = self.brief(event)
         for chat_id in self.ctx.chats:
             if critical:
-                self.ctx.outbox.send(chat_id, text, priority=Priority.URGENT)
+                self.ctx.outbox.send(chat_id, text, priority=Priority.URGENT, silent=silent)
             else:
-                self.ctx.outbox.notice(chat_id, text, topic=topic, line=line)
+                self.ctx.outbox.notice(chat_id, text, topic=topic, line=line, silent=silent)
 
     @staticmethod
     def text(event: Event) -> str | None:
         match event:
             case SignalCreated(signal=s):
-                return (
-                    f"Executing: {signal_title(s)} "
-                    f"(confidence {chance(s.confidence)}, mode {s.mode.value})"
-                )
+                return f"Executing: {signal_title(s)} (mode {s.mode.value})"
             case OrderFilled(symbol=symbol, side=side, quantity=qty, price=price):
                 return f"Filled: {side.value} {shares(qty)} {symbol} @ {money(price)}"
             case OrderFailed(symbol=symbol, reason=reason):
@@ -118,8 +122,9 @@ class Notifier:
                     f"Trading {status.state.value.upper()} — {status.reason} "
                     f"(by {status.changed_by})"
                 )
-            case ModeChanged(mode=mode, actor=actor):
-                return f"Mode is now {mode.value} (by {actor})"
+            case ModeChanged(mode=mode, actor=actor, caveat=caveat):
+                text = f"Mode is now {mode.value} (by {actor})"
+                return f"{text}: {caveat}" if caveat else text
             case DailySummary(session=session, equity=equity, pnl=pnl, pnl_pct=pct, trades=n):
                 return (
                     f"{day(session)}: equity {money(equity)}, P&L {signed_money(pnl)} "
@@ -147,9 +152,15 @@ class Notifier:
                 return "alerts", f"{severity}: {message}"
         return "notices", Notifier.text(event) or event.kind
 
+    # -- signals that ask ------------------------------------------------------------------
+
     async def announce(self, signal: TradingSignal) -> None:
-        """The signal with its chart and buttons, to every allowed user."""
+        """The signal with its chart, time left and buttons, to the owner; then its
+        countdown. With signals off, only /signals shows it."""
         engine = self.ctx.engine
+        level = level_of(engine.settings(), "signals")
+        if level == "off":
+            return
         try:
             bars = await engine.bars(signal.symbol)
             png = await render_price_chart(
@@ -157,24 +168,45 @@ class Notifier:
             )
         except EngineError:
             png = None
-        status = await engine.status()
-        held = {p.symbol: (p.quantity, p.entry) for p in await engine.positions()}
-        caption = formatting.signal(
-            signal, self.ctx.zone, equity=status.equity, held=held.get(signal.symbol)
-        )
+        try:
+            choices = await engine.order_choices(signal.id)
+        except EngineError:
+            choices = None  # Approve and Reject still work
+        deadline = self.countdowns.watch(signal)
+        caption = await signal_caption(self.ctx, signal, deadline, self.countdowns.now())
         for chat_id in self.ctx.chats:
-            announce(self.ctx, signal, chat_id, caption, png)
+            announce(self.ctx, signal, chat_id, caption, png, choices, silent=level == "silent")
+
+    async def _moved(self, signal: TradingSignal, deadline: datetime) -> None:
+        """The deadline came earlier (the demo's window opened): every message of the
+        signal is edited to show it, buttons kept."""
+        now = self.countdowns.now()
+        await refresh(self.ctx, signal, await signal_caption(self.ctx, signal, deadline, now))
+
+    def _still_waiting(self, signal_id: str) -> bool:
+        return signal_id not in self.ctx.outcomes and signal_id not in self.ctx.tapped
+
+    async def _remind(self, signal: TradingSignal, deadline: datetime) -> None:
+        """Once, before the signal expires: not during quiet hours, not with signals off,
+        not for a signal already decided (the outbox asks again just before sending)."""
+        level = level_of(self.ctx.engine.settings(), "signals")
+        if level == "off" or self.quiet_now():
+            return
+        await remind(self.ctx, signal, deadline, self.countdowns.now(), silent=level == "silent")
 
     async def _close_signal(self, event: SignalDecided | SignalExpired) -> None:
         """Edit every message that shows the signal's buttons (but the one whose press
         is being decided: its handler states the outcome)."""
         engine = self.ctx.engine
+        self.countdowns.stop(event.signal_id)
         tapped = self.ctx.tapped.pop(event.signal_id, None)
         signal = await engine.signal(event.signal_id)
         if isinstance(event, SignalExpired):
-            note = EXPIRED_NOTE
+            note = expired_note(event.at, self.ctx.zone)
+            self.ctx.note_outcome(event.signal_id, "expired")
         else:
             note = f"{event.status.value.upper()} by {event.actor}"
+            self.ctx.note_outcome(event.signal_id, signal.status.value)
         self.ctx.note_closing(event.signal_id, note)
         text = closed_text(self.ctx, signal, note)
         for chat_id, message_id in await engine.messages_for(event.signal_id):
@@ -182,3 +214,28 @@ class Notifier:
             photo = self.ctx.photo_messages.pop((chat_id, message_id), True)
             if (chat_id, message_id) != tapped:
                 self.ctx.outbox.edit(chat_id, message_id, text, caption=photo)
+
+
+async def signal_caption(
+    ctx: BotContext, signal: TradingSignal, deadline: datetime | None, wall_now: datetime
+) -> str:
+    """A waiting signal's text with what the owner holds, the model's record and the
+    time left."""
+    engine = ctx.engine
+    status = await engine.status()
+    held = {p.symbol: (p.quantity, p.entry) for p in await engine.positions()}
+    return formatting.signal(
+        signal,
+        ctx.zone,
+        equity=status.equity,
+        held=held.get(signal.symbol),
+        proven=model_proven(ctx),
+        deadline=deadline,
+        wall_now=wall_now,
+    )
+
+
+def model_proven(ctx: BotContext) -> bool:
+    """The model's record. `mode_caveat(AUTO)` is None exactly when the model in use is
+    graded proven (AUTO asks only for an unproven one): an in-memory read."""
+    return ctx.engine.mode_caveat(TradingMode.AUTO) is None

@@ -6,18 +6,20 @@ in a group, 25 a second overall), so a slow or backed-up chat never holds up a h
 a button press or another chat. Inside a chat the order is by priority, then arrival:
 
 - URGENT — signal messages with buttons, edits (decisions, expiries, the tapped
-  message) and critical alerts: sent one by one, never merged or summarised.
+  message, a keyboard swapped for another) and critical alerts: sent one by one, never
+  merged or summarised.
 - REPLY — answers to commands: plain texts waiting together go out as one message
   (up to Telegram's 4096 characters), so every command is answered within the limit.
 - NOTICE — other notifications: each waits a moment for company; two or more waiting
-  go out as one summary ("12 fills: …").
+  go out as one summary ("12 fills: …"), silent only when every one of them is.
 - COURTESY — the one refusal a stranger gets an hour: only while at least half of the
   global budget is free, and dropped (not queued) beyond a few pending.
 
-A 429 pauses that chat for the time Telegram asks; a timeout is not resent (the message
-may have arrived; a duplicate is worse); a connection error is retried twice; a refusal
-(`BadRequest`, `Forbidden`) is logged and dropped, and "message is not modified" is not
-an error.
+A message marked `silent` arrives without a sound (`disable_notification`): the owner
+chose it for its kind (`/notify`). A 429 pauses that chat for the time Telegram asks; a
+timeout is not resent (the message may have arrived; a duplicate is worse); a connection
+error is retried twice; a refusal (`BadRequest`, `Forbidden`) is logged and dropped,
+and "message is not modified" is not an error.
 """
 
 from __future__ import annotations
@@ -34,7 +36,14 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.pacing import Pace, SlidingWindow, chat_pace, global_window
@@ -62,8 +71,9 @@ class Priority(IntEnum):
 
 
 OnSent = Callable[[Message], Awaitable[None]]
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-"""Buttons under a message, or the /menu keyboard (shown or removed) with a reply."""
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+"""Buttons under a message, the /menu keyboard (shown or removed) with a reply, or a
+question the phone opens the keyboard to answer (a typed limit price)."""
 StillWanted = Callable[[], Awaitable[bool]]
 
 
@@ -75,9 +85,15 @@ class Outgoing:
     markup: Markup | None = None
     photo: bytes | None = None
     edit_of: int | None = None
-    """Message id to edit (its text or caption) instead of sending a new message."""
+    """Message id to edit (its text or caption, and its buttons) instead of sending."""
     caption: bool = False
     """For an edit: the message is a photo, so its caption is edited."""
+    keep_text: bool = False
+    """For an edit: only the buttons change (`markup`; None removes them)."""
+    silent: bool = False
+    """Arrives without a sound (Telegram's `disable_notification`)."""
+    reply_to: int | None = None
+    """Message id this one answers (shown above it, a tap away)."""
     topic: str = ""
     """For a notice: what a summary counts ("fills")."""
     line: str = ""
@@ -97,6 +113,8 @@ class Outgoing:
             and self.edit_of is None
             and self.on_sent is None
             and self.still_wanted is None
+            and self.reply_to is None
+            and not self.silent
         )
 
 
@@ -173,6 +191,8 @@ class Outbox:
         photo: bytes | None = None,
         on_sent: OnSent | None = None,
         still_wanted: StillWanted | None = None,
+        silent: bool = False,
+        reply_to: int | None = None,
     ) -> None:
         limit = CAPTION_LIMIT if photo is not None else TEXT_LIMIT
         self._put(
@@ -184,12 +204,23 @@ class Outbox:
                 photo=photo,
                 on_sent=on_sent,
                 still_wanted=still_wanted,
+                silent=silent,
+                reply_to=reply_to,
             )
         )
 
-    def notice(self, chat_id: int, text: str, *, topic: str, line: str) -> None:
+    def notice(
+        self, chat_id: int, text: str, *, topic: str, line: str, silent: bool = False
+    ) -> None:
         self._put(
-            Outgoing(chat_id, Priority.NOTICE, _fit(text, TEXT_LIMIT), topic=topic, line=line)
+            Outgoing(
+                chat_id,
+                Priority.NOTICE,
+                _fit(text, TEXT_LIMIT),
+                topic=topic,
+                line=line,
+                silent=silent,
+            )
         )
 
     def courtesy(self, chat_id: int, text: str) -> None:
@@ -199,17 +230,39 @@ class Outbox:
             return
         self._put(Outgoing(chat_id, Priority.COURTESY, text))
 
-    def edit(self, chat_id: int, message_id: int, text: str, *, caption: bool) -> None:
-        """Replace a message's text (or a photo's caption) and remove its buttons. A newer
-        edit of the same message replaces one still waiting."""
-        text = _fit(text, CAPTION_LIMIT if caption else TEXT_LIMIT)
+    def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str | None,
+        *,
+        caption: bool,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """Replace a message's text (or a photo's caption) and its buttons: `markup`, or
+        none. `text=None` changes the buttons only. A newer edit of the same message
+        replaces one still waiting (keeping the waiting text when it changes only the
+        buttons), so the chat ends up showing the latest state whatever the order."""
+        fitted = _fit(text, CAPTION_LIMIT if caption else TEXT_LIMIT) if text is not None else ""
         chat = self._chats.get(chat_id)
         if chat is not None:
             for waiting in chat.queues[Priority.URGENT]:
                 if waiting.edit_of == message_id:
-                    waiting.text, waiting.caption = text, caption
+                    if text is not None:
+                        waiting.text, waiting.caption, waiting.keep_text = fitted, caption, False
+                    waiting.markup = markup
                     return
-        self._put(Outgoing(chat_id, Priority.URGENT, text, edit_of=message_id, caption=caption))
+        self._put(
+            Outgoing(
+                chat_id,
+                Priority.URGENT,
+                fitted,
+                markup=markup,
+                edit_of=message_id,
+                caption=caption,
+                keep_text=text is None,
+            )
+        )
 
     def _put(self, item: Outgoing) -> None:
         if self._closed:
@@ -341,22 +394,48 @@ class Outbox:
     async def _call(self, first: Outgoing, batch: list[Outgoing]) -> Any:
         bot, chat_id = self.bot, first.chat_id
         if first.edit_of is not None:
+            buttons = first.markup if isinstance(first.markup, InlineKeyboardMarkup) else None
+            if first.keep_text:
+                return await bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=first.edit_of, reply_markup=buttons
+                )
             if first.caption:
                 return await bot.edit_message_caption(
-                    chat_id=chat_id, message_id=first.edit_of, caption=first.text, reply_markup=None
+                    chat_id=chat_id,
+                    message_id=first.edit_of,
+                    caption=first.text,
+                    reply_markup=buttons,
                 )
             return await bot.edit_message_text(
-                first.text, chat_id=chat_id, message_id=first.edit_of, reply_markup=None
+                first.text, chat_id=chat_id, message_id=first.edit_of, reply_markup=buttons
             )
+        # A summary rings when any notice in it would have.
+        silent = all(item.silent for item in batch)
+        reply = (
+            ReplyParameters(first.reply_to, allow_sending_without_reply=True)
+            if first.reply_to is not None
+            else None
+        )
         if first.photo is not None:
             return await bot.send_photo(
-                chat_id, first.photo, caption=first.text, reply_markup=first.markup
+                chat_id,
+                first.photo,
+                caption=first.text,
+                reply_markup=first.markup,
+                disable_notification=silent,
+                reply_parameters=reply,
             )
         if first.priority is Priority.NOTICE:
             text = summary(batch)
         else:
             text = MERGE_SEPARATOR.join(item.text for item in batch)
-        return await bot.send_message(chat_id, text, reply_markup=first.markup)
+        return await bot.send_message(
+            chat_id,
+            text,
+            reply_markup=first.markup,
+            disable_notification=silent,
+            reply_parameters=reply,
+        )
 
     # -- stopping ------------------------------------------------------------------------
 

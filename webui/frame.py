@@ -17,6 +17,7 @@ from nicegui import app, ui
 from nicegui.element import Element
 
 from core.agent.engine import Engine, StatusReport
+from webui.access import READ_ONLY_NOTE, visitor
 from webui.state import WebState
 
 PAGES = (
@@ -176,6 +177,10 @@ def frame(state: WebState, title: str, path: str = "/") -> Iterator[Engine | Non
         live(state, lambda: status_bar(state.snapshot.status))
     with ui.column().classes("w-full max-w-screen-xl mx-auto p-0 sm:p-4 gap-4"):
         ui.label(title).classes("text-2xl font-semibold")
+        if visitor().read_only:
+            with ui.row().classes("items-center gap-2 text-sm text-slate-700").mark("read-only"):
+                ui.icon("visibility")
+                ui.label(READ_ONLY_NOTE)
         if state.engine is None:
             ui.label(f"{state.starting}… this page reloads when it is ready.").mark("starting")
             ui.timer(2.0, lambda: ui.navigate.reload() if state.engine is not None else None)

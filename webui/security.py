@@ -42,6 +42,8 @@ class WebCredentials:
     storage_secret: str
     password_file: Path | None
     """Where a generated password is kept (None when WEBUI_PASSWORD is set)."""
+    viewer_password: str | None = None
+    """WEBUI_VIEWER_PASSWORD: opens every page read-only (actor `web:viewer`)."""
 
 
 def resolve_credentials(env: EnvSettings, home: Path) -> WebCredentials:
@@ -57,10 +59,18 @@ def resolve_credentials(env: EnvSettings, home: Path) -> WebCredentials:
         if env.webui_storage_secret
         else _stored_secret(home / SECRET_FILE, 32)
     )
+    viewer = env.webui_viewer_password.get_secret_value() if env.webui_viewer_password else None
     if env.webui_password is not None:
-        return WebCredentials(env.webui_password.get_secret_value(), secret, None)
-    path = home / PASSWORD_FILE
-    return WebCredentials(_stored_secret(path, 12), secret, path)
+        credentials = WebCredentials(env.webui_password.get_secret_value(), secret, None, viewer)
+    else:
+        path = home / PASSWORD_FILE
+        credentials = WebCredentials(_stored_secret(path, 12), secret, path, viewer)
+    if viewer is not None and password_matches(viewer, credentials.password):
+        # One password cannot mean two people: who would the login be?
+        raise WebUiRefused(
+            "WEBUI_VIEWER_PASSWORD equals the owner's password: choose a different one"
+        )
+    return credentials
 
 
 def password_matches(given: str, expected: str) -> bool:
@@ -71,7 +81,23 @@ def password_matches(given: str, expected: str) -> bool:
 
 
 ACCOUNT = "owner"
-"""The one account the page has (its actor is `web:owner`)."""
+"""The owner's account (actor `web:owner`); also the login throttle's one account, as
+the form does not say which password a guess was meant for."""
+VIEWER = "viewer"
+"""The read-only account of WEBUI_VIEWER_PASSWORD (actor `web:viewer`)."""
+
+
+def account_for(given: str, credentials: WebCredentials) -> str | None:
+    """Which account a password opens, or None. Each configured password is compared
+    in constant time, and both always are, so the time taken does not say which one a
+    guess came close to."""
+    owner = password_matches(given, credentials.password)
+    viewer = credentials.viewer_password is not None and password_matches(
+        given, credentials.viewer_password
+    )
+    if owner:
+        return ACCOUNT
+    return VIEWER if viewer else None
 
 
 @dataclass

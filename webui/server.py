@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
@@ -19,7 +20,16 @@ from nicegui import app, background_tasks, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from core.base.settings import EnvSettings
-from webui.pages import audit, backtest, dashboard, login, models, settings, signals, trades
+from webui.pages import (
+    audit,
+    backtest,
+    dashboard,
+    login,
+    models,
+    settings,
+    signals,
+    trades,
+)
 from webui.security import proxy_header_options
 from webui.state import WebState
 
@@ -94,6 +104,7 @@ def _stopped(signum: int, frame: object) -> None:
 
 
 def _run(state: WebState, env: EnvSettings) -> None:
+    proxies: dict[str, Any] = proxy_header_options(env.webui_trusted_proxies)
     ui.run(
         host=env.webui_host,
         port=env.webui_port,
@@ -106,7 +117,7 @@ def _run(state: WebState, env: EnvSettings) -> None:
         uvicorn_logging_level="warning",
         # Passed on to uvicorn: the client address is the socket's peer unless the peer
         # is a proxy listed in WEBUI_TRUSTED_PROXIES.
-        **proxy_header_options(env.webui_trusted_proxies),
+        **proxies,
     )
 
 

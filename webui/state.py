@@ -26,7 +26,8 @@ HEARTBEAT_STALE_SECONDS = 120.0
 SERIES_SECONDS = 15.0
 """The performance series changes once a session; refreshed after a daily summary."""
 OWNER = ACCOUNT
-"""One owner per agent: the web actor is `web:owner`, and the login throttle's account."""
+"""One owner per agent: the web actor is `web:owner`, and the login throttle's account.
+Who a page's visitor is (owner or viewer) is per session: `webui.access`."""
 
 
 @dataclass

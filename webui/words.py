@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,10 +32,13 @@ def words(name: str) -> str:
 
 
 def actor(who: str) -> str:
-    """`web:owner` → `you (web page)`; `telegram:42` → `Telegram user 42`."""
+    """`web:owner` → `you (web page)`; `web:viewer` → `a viewer (web page)`;
+    `telegram:42` → `Telegram user 42`."""
     kind, _, rest = who.partition(":")
     if who == "web:owner":
         return "you (web page)"
+    if who == "web:viewer":
+        return "a viewer (web page)"
     if kind == "telegram":
         return f"Telegram user {rest}" if rest and rest != "unknown" else "Telegram"
     if kind == "web":
@@ -179,6 +183,101 @@ def typical_trade(manifest: Mapping[str, Any]) -> str | None:
     if typical.get("trades"):
         text += f" ({typical['trades']:,} trades in the training history)"
     return text
+
+
+def _typical(manifest: Mapping[str, Any]) -> float | None:
+    typical = manifest.get("typical") or {}
+    rate = typical.get("base_rate") if isinstance(typical, Mapping) else None
+    return float(rate) if isinstance(rate, int | float) else None
+
+
+def proven(manifest: Mapping[str, Any]) -> bool:
+    """Whether the run's grade says it earned autonomy (an ungraded run has not)."""
+    grade = manifest.get("grade") or {}
+    return bool(isinstance(grade, Mapping) and grade.get("proven"))
+
+
+def edge_note(name: str, edge: float, manifest: Mapping[str, Any]) -> str:
+    """What `min_edge` or `auto_edge` means with the trading model's own typical:
+    "A signal needs P(profit) at least 0.05 above the typical: 0.59 or more against this
+    model's typical 0.54." An edge is in probability points, never a bare probability."""
+    typical = _typical(manifest)
+    if name == "min_edge":
+        text = f"A signal needs P(profit) at least {edge:.2f} above the typical"
+        if typical is not None:
+            text += f": {typical + edge:.2f} or more against this model's typical {typical:.2f}"
+        return text + ". The model's own selection bar applies too."
+    text = f"In hybrid mode a signal {edge:.2f} or more above the typical executes without asking"
+    if typical is not None:
+        text += f" (P(profit) {typical + edge:.2f} or more)"
+    if not proven(manifest):
+        return text + "; this model has no proven edge, so every signal asks you for now."
+    return text + "."
+
+
+@dataclass(frozen=True)
+class Test:
+    """One criterion of a model's grade, as the Models page shows it."""
+
+    key: str
+    name: str
+    passed: bool
+    explanation: str
+    needs: str
+
+
+def grade_tests(manifest: Mapping[str, Any]) -> list[Test]:
+    """The grade's criteria in order (stored by letter; a list with keys is read too)."""
+    grade = manifest.get("grade") or {}
+    criteria = grade.get("criteria") if isinstance(grade, Mapping) else None
+    if isinstance(criteria, Mapping):
+        items = [(str(k), v) for k, v in criteria.items()]
+    elif isinstance(criteria, list):
+        items = [(str(c.get("key", "")), c) for c in criteria if isinstance(c, Mapping)]
+    else:
+        items = []
+    return [
+        Test(
+            key=key,
+            name=str(c.get("name") or words(key)),
+            passed=bool(c.get("passed")),
+            explanation=str(c.get("explanation") or ""),
+            needs=str(c.get("threshold") or ""),
+        )
+        for key, c in sorted(items)
+        if isinstance(c, Mapping)
+    ]
+
+
+def grade_headline(manifest: Mapping[str, Any]) -> str:
+    """Whether the model acts alone, and why, in one sentence."""
+    if proven(manifest):
+        return (
+            "Proven: out of sample it beat taking every trade of the plan on every test, "
+            "so auto and hybrid may act without asking."
+        )
+    tests = grade_tests(manifest)
+    if not tests:
+        return "Not graded: every signal asks you."
+    failed = sum(not t.passed for t in tests)
+    return (
+        f"No proven edge: it fails {failed} of {len(tests)} tests against taking every "
+        "trade of the plan, so every signal asks you."
+    )
+
+
+def live_record(brier: float | None, typical_brier: float | None, scored: int) -> str:
+    """How the live predictions scored against the typical (lower Brier is better)."""
+    if brier is None or not scored:
+        return "No live prediction has been scored yet (outcomes arrive after the trade's horizon)."
+    text = f"Live, {plural(scored, 'prediction')} scored: Brier {brier:.4f}"
+    if typical_brier is None:
+        return text + " (lower is better)."
+    verdict = "better than" if brier < typical_brier else "no better than"
+    return (
+        f"{text} against {typical_brier:.4f} for the typical alone (lower is better): "
+        f"{verdict} the typical so far."
+    )
 
 
 # -- the trading state ----------------------------------------------------------------

@@ -7,19 +7,23 @@ answerCallbackQuery, getMyCommands. A test injects what a person does (`send_com
 `send_text`, `press_button`) and reads what the bot did (`calls`, each with the time it arrived and
 the result it got) and what each chat now shows (`shown`: text, caption and buttons of
 every message the bot sent, after its edits). As Telegram does, editing the caption of
-a text message (or the text of a photo) is refused with 400. `fail_next` makes the next
-calls fail (connection drop, an HTTP error, or "429" with retry_after=1); `stop`
-releases pending long polls.
+a text message (or the text of a photo) is refused with 400, and so is an edit that
+changes nothing. `fail_next` makes the next calls fail (connection drop, an HTTP error,
+or "429" with retry_after=1); `stop` releases pending long polls.
+
+`until(predicate)` waits in a test's event loop until the predicate holds, woken by each
+call the bot makes (and by `poke`, e.g. from the agent's event bus): no fixed sleeps.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.parser
 import email.policy
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +52,15 @@ class Shown:
     text: str
     markup: dict[str, Any] | None
     edits: int = 0
+    silent: bool = False
+    """Sent with `disable_notification`: the phone shows it without a sound."""
+    reply_to: int | None = None
+    """The message it answers (`reply_parameters.message_id`)."""
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback data) of its inline buttons, row by row."""
+        rows = (self.markup or {}).get("inline_keyboard") or []
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
 def _decode(value: str) -> Any:
@@ -97,6 +110,7 @@ class FakeTelegramServer(LoopbackServer):
         """update_id → `time.perf_counter()` when getUpdates handed it to the bot."""
         self.shown: dict[tuple[int, int], Shown] = {}
         """(chat id, message id) → what that message shows now."""
+        self._watchers: list[Callable[[], None]] = []
         super().__init__()
 
     # -- control -----------------------------------------------------------------------
@@ -112,6 +126,52 @@ class FakeTelegramServer(LoopbackServer):
         "429" (Telegram's flood control, retry after 1 s)."""
         with self._lock:
             self._failures.extend([kind] * times)
+
+    # -- waiting without sleeping ------------------------------------------------------
+
+    def poke(self) -> None:
+        """Wake every `until` (the bot called, or the test knows something changed)."""
+        with self._lock:
+            watchers = list(self._watchers)
+        for wake in watchers:
+            wake()
+
+    async def until(
+        self,
+        predicate: Callable[[], object],
+        timeout: float = 10.0,
+        what: str = "",
+        *,
+        tick: float | None = None,
+    ) -> None:
+        """Return once `predicate()` is true, re-checked whenever the bot calls the API
+        or something pokes; fail after `timeout` seconds. `tick` re-checks at least that
+        often, for state nothing announces (a row the bot writes in the background)."""
+        loop = asyncio.get_running_loop()
+        changed = asyncio.Event()
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(changed.set)
+
+        with self._lock:
+            self._watchers.append(wake)
+        try:
+            deadline = loop.time() + timeout
+            while True:
+                changed.clear()  # before the check: a change after it wakes the wait
+                if predicate():
+                    return
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise AssertionError(f"not met within {timeout:g} s: {what or predicate}")
+                wait = remaining if tick is None else min(remaining, tick)
+                try:
+                    await asyncio.wait_for(changed.wait(), wait)
+                except TimeoutError:
+                    pass
+        finally:
+            with self._lock:
+                self._watchers.remove(wake)
 
     def _next_message_id(self) -> int:
         with self._lock:
@@ -157,20 +217,27 @@ class FakeTelegramServer(LoopbackServer):
             }
         )
 
-    def send_text(self, user_id: int, text: str) -> int:
+    def send_text(self, user_id: int, text: str, *, reply_to: int | None = None) -> int:
         """A person sends plain `text` in their private chat — what a reply keyboard's
-        button sends (no command entity). Returns the update id."""
-        return self._push(
-            {
-                "message": {
-                    "message_id": self._next_message_id(),
-                    "date": int(time.time()),
-                    "from": self._user(user_id),
-                    "chat": self._chat(user_id, "private"),
-                    "text": text,
-                }
+        button sends (no command entity), or, with `reply_to`, their answer to the bot's
+        message of that id (a ForceReply question). Returns the update id."""
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(),
+            "date": int(time.time()),
+            "from": self._user(user_id),
+            "chat": self._chat(user_id, "private"),
+            "text": text,
+        }
+        if reply_to is not None:
+            shown = self.shown.get((user_id, reply_to))
+            message["reply_to_message"] = {
+                "message_id": reply_to,
+                "date": int(time.time()),
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "bot"},
+                "chat": self._chat(user_id, "private"),
+                "text": shown.text if shown else "",
             }
-        )
+        return self._push({"message": message})
 
     def press_button(
         self,
@@ -243,13 +310,34 @@ class FakeTelegramServer(LoopbackServer):
             **extra,
         }
         key = (int(params["chat_id"]), message["message_id"])
+        reply = params.get("reply_parameters") or {}
         self.shown[key] = Shown(
             *key,
             photo="photo" in extra,
             text=str(extra.get("caption", extra.get("text", ""))),
             markup=params.get("reply_markup") or None,
+            silent=bool(params.get("disable_notification")),
+            reply_to=reply.get("message_id") if isinstance(reply, dict) else None,
         )
         return message
+
+    def _edit_markup(self, params: dict[str, Any]) -> Any:
+        key = (int(params.get("chat_id", 0)), int(params.get("message_id", 0)))
+        markup = params.get("reply_markup") or None
+        shown = self.shown.get(key)
+        if shown is None:
+            return True
+        if markup == shown.markup:
+            raise _ApiError(400, "Bad Request: message is not modified")
+        shown.markup = markup
+        shown.edits += 1
+        return {
+            "message_id": key[1],
+            "date": int(time.time()),
+            "chat": self._chat(key[0], "private"),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "bot"},
+            ("caption" if shown.photo else "text"): shown.text,
+        }
 
     def _edit(self, method: str, params: dict[str, Any]) -> Any:
         key = (int(params.get("chat_id", 0)), int(params.get("message_id", 0)))
@@ -305,9 +393,11 @@ class FakeTelegramServer(LoopbackServer):
                 )
             if method in ("editMessageText", "editMessageCaption"):
                 return self._edit(method, params)
+            if method == "editMessageReplyMarkup":
+                return self._edit_markup(params)
         if method == "getMyCommands":
             return []
-        return True  # setMyCommands, deleteWebhook, answerCallbackQuery, editMessageReplyMarkup
+        return True  # setMyCommands, deleteWebhook, answerCallbackQuery
 
     def _handler_class(self) -> type[JsonHandler]:
         fake = self
@@ -329,6 +419,8 @@ class FakeTelegramServer(LoopbackServer):
                     failure = fake._failures.pop(0) if fake._failures else None
                     if method != "getUpdates":
                         fake.calls.append(call)
+                if failure is not None:
+                    fake.poke()
                 if failure == "drop":
                     self.drop_connection()
                     return
@@ -347,6 +439,9 @@ class FakeTelegramServer(LoopbackServer):
                     call.result = error
                     self.send_error_json(error)
                     return
+                finally:
+                    if method != "getUpdates":
+                        fake.poke()
                 self.send_json(200, {"ok": True, "result": call.result})
 
             def send_error_json(self, error: _ApiError) -> None:

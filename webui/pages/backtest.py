@@ -12,6 +12,7 @@ from nicegui import ui
 from core.agent.engine import BacktestRequest, BacktestRunView, Engine, EngineError, InvalidRequest
 from core.base.explain import day, model_name
 from webui import charts
+from webui.access import Visitor, visitor
 from webui.formatting import money, number, percent, when
 from webui.frame import frame, show_error
 from webui.security import client_origin
@@ -35,13 +36,13 @@ def register(state: WebState) -> None:
         with frame(state, "Backtest", "/backtest") as engine:
             if engine is None:
                 return
-            _form(state, engine, client_origin(request))
+            _form(engine, visitor(), client_origin(request))
             if run:
                 await _run_view(engine, run)
             await _past_runs(engine, state)
 
 
-def _form(state: WebState, engine: Engine, origin: str) -> None:
+def _form(engine: Engine, who: Visitor, origin: str) -> None:
     today = date.today()
     with ui.card().classes("w-full"), ui.row().classes("w-full items-start gap-3"):
         symbols = ui.input("Symbols", value="SPY,AAPL,MSFT").classes("w-64").mark("bt-symbols")
@@ -80,7 +81,7 @@ def _form(state: WebState, engine: Engine, origin: str) -> None:
                     provider=provider.value,
                     models=tuple(models.value or ()),
                 )
-                run_id = await engine.start_backtest(request, state.actor, origin)
+                run_id = await engine.start_backtest(request, who.actor, origin)
             except InvalidRequest as error:
                 for key, reason in error.fields.items():
                     if key in fields:
@@ -92,7 +93,8 @@ def _form(state: WebState, engine: Engine, origin: str) -> None:
                 return
             ui.navigate.to(f"/backtest?run={run_id}")
 
-        ui.button("Run backtest", icon="play_arrow", on_click=submit).classes("mt-2").mark("bt-run")
+        run = ui.button("Run backtest", icon="play_arrow", on_click=submit).classes("mt-2")
+        run.mark("bt-run").set_enabled(not who.read_only)
 
 
 def _day(text: str | None, field: str) -> date:

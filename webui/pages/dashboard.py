@@ -1,15 +1,18 @@
 """Dashboard: today's figures, controls (cycle, mode, kill, resume), equity against
 buy-and-hold, drawdown, daily P&L and open positions — live. On a phone the figures are
-two to a row, the controls wrap, and the positions are cards."""
+two to a row, the controls wrap, and the positions are cards. A viewer sees the
+controls switched off; a mode whose name promises more than an unproven model may do
+says so under it."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from nicegui import ui
 
-from core.agent.engine import Engine, EngineError, PerformanceSeries
+from core.agent.engine import CycleReport, Engine, EngineError, PerformanceSeries
 from core.base.types import KillScope, TradingMode, TradingState
 from webui import charts
+from webui.access import Visitor, visitor
 from webui.formatting import money, percent, share_of, shares, signed_money
 from webui.frame import error_label, frame, live, responsive_table
 from webui.security import client_origin
@@ -36,7 +39,7 @@ def register(state: WebState) -> None:
                 return
             origin = client_origin(request)
             live(state, lambda: _figures(state))
-            _controls(state, engine, origin)
+            _controls(state, engine, visitor(), origin)
             _charts(state)
             ui.label("Open positions").classes("text-lg font-semibold")
             live(state, lambda: _positions(state))
@@ -80,20 +83,20 @@ def _figures(state: WebState) -> None:
     ).mark("model-run")
 
 
-def _controls(state: WebState, engine: Engine, origin: str) -> None:
+def _controls(state: WebState, engine: Engine, who: Visitor, origin: str) -> None:
     async def run_cycle() -> None:
         cycle_button.disable()
         try:
-            report = await engine.run_cycle(state.actor, origin)
+            report = await engine.run_cycle(who.actor, origin)
             ui.notify(
                 f"cycle done in {report.duration_ms:.0f} ms: {len(report.outcomes)} symbols, "
-                f"{report.count('ask')} asking you, {report.count('executed')} executed, "
-                f"{report.count('problem')} with a problem"
+                f"{_count(report, 'ask')} asking you, {_count(report, 'executed')} executed, "
+                f"{_count(report, 'problem')} with a problem"
             )
         except EngineError as error:
             ui.notify(str(error), type="warning")
         finally:
-            cycle_button.enable()
+            cycle_button.set_enabled(not who.read_only)
         state.poke()
 
     async def set_mode(event: object) -> None:
@@ -102,15 +105,16 @@ def _controls(state: WebState, engine: Engine, origin: str) -> None:
         if not chosen or (status is not None and chosen == status.mode.value):
             return
         try:
-            mode = await engine.set_mode(chosen, state.actor, origin)
-            ui.notify(f"mode is now {mode.value}")
+            mode = await engine.set_mode(chosen, who.actor, origin)
+            caveat = engine.mode_caveat(mode)
+            ui.notify(f"mode is now {mode.value}" + (f": {caveat}" if caveat else ""))
         except EngineError as error:
             ui.notify(str(error), type="warning")
         await state.refresh()
 
     async def resume() -> None:
         try:
-            status = await engine.resume(state.actor, origin)
+            status = await engine.resume(who.actor, origin)
             ui.notify(f"trading {status.state.value}")
         except EngineError as error:
             ui.notify(str(error), type="warning")
@@ -134,31 +138,45 @@ def _controls(state: WebState, engine: Engine, origin: str) -> None:
                 "Kill",
                 icon="dangerous",
                 color="negative",
-                on_click=lambda: _kill_dialog(state, engine, origin),
+                on_click=lambda: _kill_dialog(state, engine, who, origin),
             ).mark("kill")
             resume_button = (
                 ui.button("Resume", icon="restart_alt", on_click=resume)
                 .props("outline")
                 .mark("resume")
             )
+    caveat = ui.label("").classes("text-sm text-amber-900 w-full").mark("mode-caveat")
+    for control in (mode_select, cycle_button):
+        control.set_enabled(not who.read_only)
 
     def follow() -> None:
         """A mode or a kill from Telegram shows here too (set_mode ignores an unchanged
-        value). Kill is off while halted, Resume while active: nothing to do."""
+        value). Kill is off while halted, Resume while active: nothing to do. Everything
+        is off for a viewer."""
         status = state.snapshot.status
         if status is None:
             return
         if mode_select.value != status.mode.value:
             mode_select.value = status.mode.value
         trading = status.trading.state
-        kill_button.set_enabled(trading is not TradingState.HALTED)
-        resume_button.set_enabled(trading is not TradingState.ACTIVE)
+        kill_button.set_enabled(trading is not TradingState.HALTED and not who.read_only)
+        resume_button.set_enabled(trading is not TradingState.ACTIVE and not who.read_only)
+        why = engine.mode_caveat(status.mode)
+        if why:  # the Engine's words point Telegram users at /model; here it is a page
+            why = why.replace("(see /model)", "(see the Models page)")
+        caveat.set_text(f"Mode {status.mode.value}: {why}." if why else "")
+        caveat.set_visibility(why is not None)
 
     follow()
     ui.timer(1.0, follow)
 
 
-def _kill_dialog(state: WebState, engine: Engine, origin: str) -> None:
+def _count(report: CycleReport, action: str) -> int:
+    """Outcomes of one kind. By value: the front end names the kinds as text."""
+    return sum(1 for outcome in report.outcomes if outcome.action == action)
+
+
+def _kill_dialog(state: WebState, engine: Engine, who: Visitor, origin: str) -> None:
     with ui.dialog() as dialog, ui.card().classes("w-full max-w-md"):
         ui.label("Stop trading?").classes("text-lg font-semibold")
         scope = ui.radio(
@@ -172,7 +190,7 @@ def _kill_dialog(state: WebState, engine: Engine, origin: str) -> None:
         async def confirm() -> None:
             dialog.close()
             try:
-                status = await engine.kill(scope.value, state.actor, origin)
+                status = await engine.kill(scope.value, who.actor, origin)
                 ui.notify(f"trading {status.state.value.upper()} ({scope.value})", type="negative")
             except EngineError as error:
                 ui.notify(str(error), type="warning")

@@ -1,5 +1,6 @@
-"""The login page: one password, constant-time check, throttled per address and for the
-account, local redirects only. The address is the connection's peer (see
+"""The login page: the owner's password (or, when WEBUI_VIEWER_PASSWORD is set, the
+viewer's, which opens every page read-only), constant-time checks, throttled per address
+and for the account, local redirects only. The address is the connection's peer (see
 `security.client_origin`), so a forged `X-Forwarded-For` changes neither the throttle
 nor the audit's origin."""
 
@@ -10,7 +11,7 @@ import math
 from fastapi import Request
 from nicegui import app, ui
 
-from webui.security import client_origin, password_matches, safe_redirect
+from webui.security import account_for, client_origin, safe_redirect
 from webui.state import OWNER, WebState
 
 
@@ -29,16 +30,17 @@ def register(state: WebState) -> None:
             if wait > 0:
                 message.text = f"Too many wrong passwords. Try again in {math.ceil(wait)} s."
                 return
-            if password_matches(password.value or "", state.credentials.password):
+            account = account_for(password.value or "", state.credentials)
+            if account is not None:
                 state.throttle.succeeded(origin, OWNER)
-                app.storage.user.update(authenticated=True, user=OWNER)
-                await _audit(state, "web.login", origin)
+                app.storage.user.update(authenticated=True, user=account)
+                await _audit(state, f"web:{account}", "web.login", origin)
                 ui.navigate.to(target)
                 return
             state.throttle.failed(origin, OWNER)
             password.value = ""
             message.text = "Wrong password."
-            await _audit(state, "web.login_refused", origin)
+            await _audit(state, f"web:{OWNER}", "web.login_refused", origin)
 
         with ui.card().classes("absolute-center w-80"):
             ui.label("stockbot").classes("text-xl font-bold")
@@ -52,6 +54,6 @@ def register(state: WebState) -> None:
             message = ui.label("").classes("text-negative").mark("login-message")
 
 
-async def _audit(state: WebState, action: str, origin: str) -> None:
+async def _audit(state: WebState, actor: str, action: str, origin: str) -> None:
     if state.engine is not None:
-        await state.engine.audit(state.actor, action, {}, origin)
+        await state.engine.audit(actor, action, {}, origin)

@@ -16,6 +16,7 @@ from storage.signals import get_signal
 from tests.integration.bot.conftest import (
     OWNER,
     STRANGER,
+    button,
     buttons,
     calls,
     signal_message,
@@ -40,10 +41,12 @@ async def test_signal_arrives_with_a_chart_and_buttons_and_approve_sends_one_ord
     assert isinstance(photo.params["photo"], bytes)
     assert photo.params["photo"][:4] == b"\x89PNG"
     caption = photo.params["caption"]
-    for part in ("BUY", "AAA", "If the stop at $", "is hit: −$", "Confidence ", "Expires"):
+    for part in ("BUY", "AAA", "If the stop at $", "is hit: −$", "P(", "left to decide"):
         assert part in caption
-    approve, reject = buttons(photo)
-    assert all(len(b.encode()) <= 64 for b in (approve, reject))
+    assert "onfidence" not in caption
+    approve = button(photo, "✅ Approve")
+    assert button(photo, "❌ Reject").startswith("r|")
+    assert all(len(b.encode()) <= 64 for b in buttons(photo))
     [pending] = await agent.engine.pending_signals()
 
     message_id = 5000
@@ -71,7 +74,7 @@ async def test_signal_arrives_with_a_chart_and_buttons_and_approve_sends_one_ord
 async def test_reject_sends_no_order(running, telegram) -> None:
     agent, predictor, _ = running
     photo = await signal_message(agent, predictor, telegram)
-    _, reject = buttons(photo)
+    reject = button(photo, "❌ Reject")
     [pending] = await agent.engine.pending_signals()
     telegram.press_button(OWNER, reject, message_id=1, photo=True)
     await until(lambda: get_signal(pending.id).status is OrderStatus.REJECTED)
@@ -81,7 +84,7 @@ async def test_reject_sends_no_order(running, telegram) -> None:
 async def test_forged_data_strangers_and_groups_are_refused_and_audited(running, telegram) -> None:
     agent, predictor, _ = running
     photo = await signal_message(agent, predictor, telegram)
-    approve, _ = buttons(photo)
+    approve = button(photo, "✅ Approve")
     [pending] = await agent.engine.pending_signals()
     forged = CallbackSigner("not the bot's secret").sign("a", pending.id, chat_id=OWNER)
     telegram.press_button(OWNER, forged, message_id=1, photo=True)
@@ -112,7 +115,7 @@ async def test_forged_data_strangers_and_groups_are_refused_and_audited(running,
 async def test_an_expired_signal_button_says_expired(running, telegram, clock) -> None:
     agent, predictor, _ = running
     photo = await signal_message(agent, predictor, telegram)
-    approve, _ = buttons(photo)
+    approve = button(photo, "✅ Approve")
     [pending] = await agent.engine.pending_signals()
     clock.advance(__import__("datetime").timedelta(minutes=20))
     telegram.press_button(OWNER, approve, message_id=1, photo=True)

@@ -22,6 +22,7 @@ from webui.security import WebCredentials
 from webui.state import WebState
 
 PASSWORD = "correct horse battery"
+VIEWER_PASSWORD = "look but do not touch"
 
 
 async def eventually(check: Callable[[], Awaitable[bool] | bool], seconds: float = 5.0) -> None:
@@ -46,10 +47,10 @@ class Web:
     predictor: ScriptedPredictor
     state: WebState
 
-    async def log_in(self, redirect_to: str | None = None) -> None:
+    async def log_in(self, redirect_to: str | None = None, password: str = PASSWORD) -> None:
         query = f"?redirect_to={redirect_to}" if redirect_to is not None else ""
         await self.user.open(f"/login{query}")
-        self.user.find(marker="password").type(PASSWORD)
+        self.user.find(marker="password").type(password)
         self.user.find(marker="login").click()
         await self.user.should_not_see(marker="password", retries=50)
 
@@ -57,7 +58,8 @@ class Web:
 @pytest.fixture
 async def web(tmp_path: Path, clock: SimulatedClock) -> AsyncIterator[Web]:
     agent, predictor = start_agent(tmp_path / "home", clock)
-    state = WebState(WebCredentials(PASSWORD, "test storage secret", None), agent.engine)
+    credentials = WebCredentials(PASSWORD, "test storage secret", None, VIEWER_PASSWORD)
+    state = WebState(credentials, agent.engine)
     slot.state = state
     try:
         async with user_simulation(main_file=MAIN_FILE) as user:

@@ -4,7 +4,7 @@ the owner's zone, and one command table behind the "/" list, /help and /menu."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import formatting, keyboards
 from bot.app import _HANDLERS
@@ -54,25 +54,42 @@ def _signal(side: SignalType = SignalType.BUY) -> TradingSignal:
             target="plan",
             expected_r=0.21,
             base_rate=0.59,
+            typical_r=0.15,
         ),
     )
 
 
-def test_a_signal_message_has_dollars_the_models_view_and_reasons_in_words() -> None:
-    text = formatting.signal(_signal(), NEW_YORK, equity=10_000)
+def test_a_signal_message_has_the_claim_against_the_typical_dollars_reasons_and_time_left() -> None:
+    text = formatting.signal(
+        _signal(),
+        NEW_YORK,
+        equity=10_000,
+        proven=False,
+        deadline=NOW + timedelta(seconds=60),
+        wall_now=NOW,
+    )
     assert text.splitlines() == [
         "BUY 38 NVDA at ~$68.02",
-        "Confidence 66% · mode hybrid",
+        "P(profit) 0.66 (typical 0.59) · expected +0.21 R = +$22 (typical +0.15 R) · "
+        "model record: no proven edge",
         "Costs about $2,584.76 (26% of equity)",
         "If the stop at $65.23 is hit: −$106.02 (1.1% of equity)",
-        "Model: 66% chance the trade ends in profit (all trades: 59%); expected +0.21R ≈ +$22.26",
         "Models: LightGBM 68%, momentum rule 61%",
         "For: volume 3.6 standard deviations above its 20-day average; "
         "price 3.2% above its 50-day average",
         "Against: RSI 71: overbought",
-        "Expires Dec 26, 2025, 4:45 PM EST · id NVDA-20251226T2045-ca0f18",
+        "Mode hybrid · id NVDA-20251226T2045-ca0f18",
+        "⏳ 60 s left to decide (until 3:46:00 PM EST)",
     ]
-    assert "=" not in text
+    assert "onfidence" not in text
+
+
+def test_a_proven_model_says_so_and_a_live_expiry_reads_in_minutes() -> None:
+    text = formatting.signal(
+        _signal(), NEW_YORK, proven=True, deadline=NOW + timedelta(minutes=15), wall_now=NOW
+    )
+    assert "model record: proven edge" in text
+    assert text.endswith("⏳ 15 min left to decide (until 4:00 PM EST)")
 
 
 def test_a_sell_message_says_the_pnl_of_selling() -> None:

@@ -17,6 +17,7 @@ from bot.outbox import COURTESY_PENDING, TEXT_LIMIT, Outbox, Outgoing, Priority,
 from bot.pacing import Pace, TokenBucket
 
 BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Approve", callback_data="a|s1|x")]])
+OTHER = InlineKeyboardMarkup([[InlineKeyboardButton("$10.00", callback_data="l|s1|10.00|x")]])
 
 
 class RecordingBot:
@@ -48,6 +49,9 @@ class RecordingBot:
 
     async def edit_message_caption(self, **kw: Any) -> Any:
         return await self._call("editMessageCaption", **kw)
+
+    async def edit_message_reply_markup(self, **kw: Any) -> Any:
+        return await self._call("editMessageReplyMarkup", **kw)
 
     def texts(self) -> list[str]:
         return [p.get("text") or p.get("caption") or "" for _, p, _ in self.calls]
@@ -137,6 +141,44 @@ async def test_a_newer_edit_of_the_same_message_replaces_the_waiting_one(bot) ->
     edits = [(m, p["caption"]) for m, p, _ in bot.calls if m.startswith("edit")]
     assert edits == [("editMessageCaption", "FILLED by web:owner")]
     assert bot.calls[1][1]["reply_markup"] is None  # the buttons go
+
+
+async def test_an_edit_may_keep_or_swap_the_buttons_and_a_later_one_wins(bot) -> None:
+    outbox = Outbox(bot, pace=fast(rate=5.0))
+    outbox.send(1, "occupies the token")
+    await asyncio.sleep(0.01)
+    outbox.edit(1, 77, "⏳ 60 s left", caption=True, markup=BUTTONS)  # the deadline moved
+    outbox.edit(1, 77, None, caption=True, markup=OTHER)  # then Limit… swapped the buttons
+    outbox.edit(1, 78, None, caption=False, markup=OTHER)
+    await settled(outbox)
+    edits = [(m, p.get("caption"), p["reply_markup"]) for m, p, _ in bot.calls[1:]]
+    assert edits == [
+        ("editMessageCaption", "⏳ 60 s left", OTHER),  # the waiting text kept, new buttons
+        ("editMessageReplyMarkup", None, OTHER),
+    ]
+
+
+async def test_silent_messages_and_summaries_and_replies(bot) -> None:
+    outbox = Outbox(bot, pace=fast())
+    outbox.send(1, "quiet", silent=True, reply_to=5)
+    outbox.send(1, "loud")
+    await settled(outbox)
+    (_, quiet, _), (_, loud, _) = bot.calls
+    assert quiet["disable_notification"] is True
+    assert quiet["reply_parameters"].message_id == 5
+    assert loud["disable_notification"] is False
+    assert loud["reply_parameters"] is None
+
+    bot.calls.clear()
+    for n in range(3):
+        outbox.notice(1, f"Filled {n}", topic="fills", line=str(n), silent=True)
+    await settled(outbox)
+    assert [p["disable_notification"] for _, p, _ in bot.calls] == [True]
+    bot.calls.clear()
+    outbox.notice(1, "Filled 9", topic="fills", line="9", silent=True)
+    outbox.notice(1, "Mode is now auto", topic="mode changes", line="auto")
+    await settled(outbox)
+    assert [p["disable_notification"] for _, p, _ in bot.calls] == [False], "one rings: all do"
 
 
 async def test_an_edit_that_guessed_wrong_between_caption_and_text_tries_the_other(bot) -> None:

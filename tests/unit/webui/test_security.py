@@ -11,6 +11,7 @@ from core.base.settings import load_env_settings
 from webui.security import (
     LoginThrottle,
     WebUiRefused,
+    account_for,
     client_origin,
     password_matches,
     proxy_header_options,
@@ -170,3 +171,25 @@ async def test_uvicorn_believes_forwarded_headers_from_loopback_unless_told_not_
 
 async def test_a_listed_proxy_is_believed() -> None:
     assert await _client_seen_by_the_app(proxy_header_options("127.0.0.1")) == "203.0.113.9"
+
+
+def test_the_viewer_password_opens_the_viewer_account_and_only_it(tmp_path: Path) -> None:
+    env = load_env_settings(None).model_copy(
+        update={"webui_password": SecretStr("owner pw"), "webui_viewer_password": SecretStr("look")}
+    )
+    credentials = resolve_credentials(env, tmp_path)
+    assert account_for("owner pw", credentials) == "owner"
+    assert account_for("look", credentials) == "viewer"
+    assert account_for("loo", credentials) is None
+    assert account_for("", credentials) is None
+    without = resolve_credentials(env.model_copy(update={"webui_viewer_password": None}), tmp_path)
+    assert account_for("look", without) is None
+    assert account_for("", without) is None
+
+
+def test_a_viewer_password_equal_to_the_owners_is_refused(tmp_path: Path) -> None:
+    env = load_env_settings(None).model_copy(
+        update={"webui_password": SecretStr("same"), "webui_viewer_password": SecretStr("same")}
+    )
+    with pytest.raises(WebUiRefused, match="WEBUI_VIEWER_PASSWORD"):
+        resolve_credentials(env, tmp_path)

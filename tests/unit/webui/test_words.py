@@ -143,3 +143,57 @@ def test_what_a_model_predicts_in_words() -> None:
         "(3,376 trades in the training history)"
     )
     assert words.typical_trade({}) is None
+
+
+def test_a_viewer_is_named_as_one() -> None:
+    assert words.actor("web:viewer") == "a viewer (web page)"
+
+
+TYPICAL = {"typical": {"base_rate": 0.54}, "grade": {"proven": False}}
+
+
+def test_the_edges_are_explained_against_the_models_typical() -> None:
+    assert words.edge_note("min_edge", 0.05, TYPICAL) == (
+        "A signal needs P(profit) at least 0.05 above the typical: 0.59 or more against this "
+        "model's typical 0.54. The model's own selection bar applies too."
+    )
+    assert words.edge_note("auto_edge", 0.1, TYPICAL) == (
+        "In hybrid mode a signal 0.10 or more above the typical executes without asking "
+        "(P(profit) 0.64 or more); this model has no proven edge, so every signal asks you "
+        "for now."
+    )
+    proven = {"grade": {"proven": True}}  # and no typical: an older run
+    assert words.edge_note("auto_edge", 0.1, proven) == (
+        "In hybrid mode a signal 0.10 or more above the typical executes without asking."
+    )
+
+
+def test_a_grades_tests_read_in_order_whichever_way_they_are_stored() -> None:
+    by_letter = {
+        "grade": {
+            "proven": False,
+            "criteria": {
+                "b": {"name": "AUC", "passed": False, "explanation": "no better than chance"},
+                "a": {"name": "Brier", "passed": True, "explanation": "beats", "threshold": "> 0"},
+            },
+        }
+    }
+    tests = words.grade_tests(by_letter)
+    assert [(t.key, t.name, t.passed, t.needs) for t in tests] == [
+        ("a", "Brier", True, "> 0"),
+        ("b", "AUC", False, ""),
+    ]
+    as_list = {"grade": {"criteria": [{"key": "a", "name": "Brier", "passed": True}]}}
+    assert [t.key for t in words.grade_tests(as_list)] == ["a"]
+    assert words.grade_headline(by_letter).startswith("No proven edge: it fails 1 of 2 tests")
+    assert words.grade_headline({}) == "Not graded: every signal asks you."
+    assert words.grade_headline({"grade": {"proven": True}}).startswith("Proven: ")
+
+
+def test_the_live_record_is_compared_with_the_typical() -> None:
+    assert words.live_record(0.2401, 0.2480, 12) == (
+        "Live, 12 predictions scored: Brier 0.2401 against 0.2480 for the typical alone "
+        "(lower is better): better than the typical so far."
+    )
+    assert "no better than the typical" in words.live_record(0.26, 0.25, 3)
+    assert words.live_record(None, None, 0).startswith("No live prediction")

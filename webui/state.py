@@ -57,10 +57,6 @@ class WebState:
         self._open_pages: set[str] = set()
 
     @property
-    def actor(self) -> str:
-        return f"web:{OWNER}"
-
-    @property
     def zone(self) -> ZoneInfo:
         """The owner's time zone (the trading config's `timezone`): every date and time
         on the page is shown in it."""

@@ -1,24 +1,28 @@
-"""Signals: the ones waiting for a decision (Approve / Reject, countdown to expiry) and
-the history, filtered by symbol, status, mode and date.
+"""Signals: the ones waiting for a decision (a card each: the model's view, the
+countdown, Approve / Reject and the changes — `webui.signal_card`), orders queued for
+the open with Cancel, and the history, filtered by symbol, status, mode and date.
 
-A waiting signal is a card built for a thumb: what it is and how long is left, what it
-means in dollars, the model's view and its reasons in words, then a row of actions that
-wraps — so more actions (half size, a limit, a tighter stop) can join Approve and Reject
-without widening the card."""
+The waiting cards are kept by signal id rather than redrawn on every refresh of the
+live snapshot: a limit being typed, a dialog open or a countdown keep their place while
+other signals come and go."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time
 
 from fastapi import Request
 from nicegui import ui
 
-from core.agent.engine import Engine, EngineError
-from core.base import explain
+from core.agent.engine import Engine, EngineError, OrderChoices
 from core.base.types import OrderStatus, TradingMode, TradingSignal
-from webui.formatting import chance, countdown, money, shares, when
-from webui.frame import frame, live, responsive_table
+from webui import words
+from webui.access import visitor
+from webui.formatting import money, shares, when
+from webui.frame import frame, responsive_table
+from webui.queued_list import QueuedList
 from webui.security import client_origin
+from webui.signal_card import CardContext, SignalCard
 from webui.state import WebState
 
 # The columns that matter most come first: on a phone they are the top of each card.
@@ -29,7 +33,7 @@ HISTORY_COLUMNS = [
     {"name": "created", "label": "Created", "field": "created", "align": "left"},
     {"name": "quantity", "label": "Shares", "field": "quantity"},
     {"name": "price", "label": "Price", "field": "price"},
-    {"name": "confidence", "label": "Confidence", "field": "confidence"},
+    {"name": "view", "label": "Model's view", "field": "view"},
     {"name": "mode", "label": "Mode", "field": "mode", "align": "left"},
     {"name": "id", "label": "Signal", "field": "id", "align": "left"},
 ]
@@ -37,84 +41,66 @@ HISTORY_COLUMNS = [
 
 def register(state: WebState) -> None:
     @ui.page("/signals")
-    def signals_page(request: Request) -> None:
+    async def signals_page(request: Request) -> None:
         with frame(state, "Signals", "/signals") as engine:
             if engine is None:
                 return
-            origin = client_origin(request)
+            report = await engine.model_report()
+            ctx = CardContext(
+                state, engine, visitor(), client_origin(request), words.proven(report.manifest)
+            )
             ui.label("Waiting for you").classes("text-lg font-semibold")
-            live(state, lambda: _pending(state, engine, origin))
+            waiting = _Waiting(ctx)
+            ui.label("Queued for the open").classes("text-lg font-semibold")
+            queued = QueuedList(state, engine, ctx.who, ctx.origin)
+            await waiting.sync()
+            await queued.sync()
+            _follow(state, waiting, queued)
             ui.label("History").classes("text-lg font-semibold")
             _history(engine, state)
 
 
-def _pending(state: WebState, engine: Engine, origin: str) -> None:
-    pending = state.snapshot.pending
-    if not pending:
-        ui.label("No signal is waiting.").classes("opacity-70").mark("no-pending")
-        return
-    with ui.column().classes("w-full gap-2").mark("pending-list"):
-        for signal in pending:
-            _pending_card(state, engine, origin, signal)
+def _follow(state: WebState, waiting: _Waiting, queued: QueuedList) -> None:
+    """Catch up with the snapshot when it changes; one catch-up at a time."""
+    seen = {"version": state.snapshot.version}
+    busy = asyncio.Lock()
+
+    async def check() -> None:
+        if state.snapshot.version == seen["version"] or busy.locked():
+            return
+        async with busy:
+            seen["version"] = state.snapshot.version
+            await waiting.sync()
+            await queued.sync()
+
+    ui.timer(1.0, check)
 
 
-def _pending_card(state: WebState, engine: Engine, origin: str, signal: TradingSignal) -> None:
-    async def decide(approve: bool) -> None:
-        for button in buttons:
-            button.disable()
-        try:
-            call = engine.approve if approve else engine.reject
-            decision = await call(signal.id, state.actor, origin)
-            ui.notify(decision.message, type="positive" if approve else "info")
-        except EngineError as error:
-            ui.notify(str(error), type="warning")
-        await state.refresh()
+class _Waiting:
+    """The waiting signals' cards, by id: new ones added, gone ones closed in place."""
 
-    status = state.snapshot.status
-    held = next(
-        ((p.quantity, p.entry) for p in state.snapshot.positions if p.symbol == signal.symbol),
-        None,
-    )
-    with ui.card().classes("w-full gap-1 p-3 sm:p-4").mark(f"pending-{signal.id}"):
-        with ui.row().classes("w-full items-start justify-between gap-x-3 gap-y-0 no-wrap"):
-            ui.label(explain.signal_title(signal)).classes(
-                "text-lg font-semibold leading-tight min-w-0"
-            ).mark("pending-title")
-            left = (
-                ui.label(countdown(signal.expires_at - engine.now()))
-                .classes("text-sm font-mono whitespace-nowrap pt-1")
-                .mark("countdown")
-            )
-            left.tooltip("time left to decide, on the agent's clock")
-            ui.timer(1.0, lambda: left.set_text(countdown(signal.expires_at - engine.now())))
-        ui.label(
-            f"Confidence {chance(signal.confidence)} · mode {signal.mode.value} · "
-            f"expires {when(signal.expires_at, state.zone)}"
-        ).classes("text-sm opacity-80")
-        for line in explain.signal_money(
-            signal, equity=status.equity if status else None, held=held
-        ):
-            ui.label(line).classes("text-sm").mark("pending-money")
-        if signal.prediction is not None:
-            ui.label("Model: " + explain.outlook(signal.prediction, signal.risk_amount)).classes(
-                "text-sm"
-            ).mark("pending-outlook")
-            if votes := explain.votes(signal.prediction):
-                ui.label(f"Models: {votes}").classes("text-xs opacity-70")
-        for line in explain.signal_reasons(signal):
-            ui.label(line).classes("text-sm opacity-80 break-words").mark("pending-reason")
-        # Actions wrap onto another line rather than widen the card on a phone.
-        with ui.row().classes("w-full items-center gap-2 pt-1").mark("pending-actions"):
-            buttons = [
-                ui.button("Approve", icon="check", color="positive", on_click=lambda: decide(True))
-                .classes("grow sm:grow-0")
-                .mark(f"approve-{signal.id}"),
-                ui.button("Reject", icon="close", color="negative", on_click=lambda: decide(False))
-                .props("outline")
-                .classes("grow sm:grow-0")
-                .mark(f"reject-{signal.id}"),
-            ]
-        ui.label(signal.id).classes("text-xs opacity-60 signal-id break-all")
+    def __init__(self, ctx: CardContext) -> None:
+        self.ctx = ctx
+        self.cards: dict[str, SignalCard] = {}
+        self.empty = ui.label("No signal is waiting.").classes("opacity-70").mark("no-pending")
+        self.column = ui.column().classes("w-full gap-2").mark("pending-list")
+
+    async def sync(self) -> None:
+        pending: dict[str, TradingSignal] = {s.id: s for s in self.ctx.state.snapshot.pending}
+        self.empty.set_visibility(not pending)
+        for signal_id, card in list(self.cards.items()):
+            if signal_id not in pending and not card.closed:
+                await card.stopped_waiting()
+        for signal_id, signal in pending.items():
+            if signal_id in self.cards:
+                continue
+            choices: OrderChoices | None
+            try:
+                choices = await self.ctx.engine.order_choices(signal_id)
+            except EngineError:
+                choices = None  # Approve and Reject still work; the Engine re-checks
+            with self.column:
+                self.cards[signal_id] = SignalCard(self.ctx, signal, choices)
 
 
 def _history(engine: Engine, state: WebState) -> None:
@@ -162,7 +148,7 @@ def _history(engine: Engine, state: WebState) -> None:
                 "type": s.signal_type.value,
                 "quantity": shares(s.quantity),
                 "price": money(s.price),
-                "confidence": chance(s.confidence),
+                "view": _stated(s),
                 "mode": s.mode.value,
                 "status": s.status.value.replace("_", " "),
                 "id": s.id,
@@ -174,3 +160,14 @@ def _history(engine: Engine, state: WebState) -> None:
     for control in (symbol, status, mode, since):
         control.on_value_change(load)
     ui.timer(3.0, load)
+
+
+def _stated(signal: TradingSignal) -> str:
+    """What the model said, against its typical: `P(profit) 0.58 (typical 0.54)`."""
+    p = signal.prediction
+    if p is None:
+        return "—"
+    if p.target == "plan":
+        typical = f" (typical {p.base_rate:.2f})" if p.base_rate is not None else ""
+        return f"P(profit) {p.probability_up:.2f}{typical}"
+    return f"P(higher) {p.probability_up:.2f}"

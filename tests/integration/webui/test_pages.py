@@ -98,7 +98,10 @@ async def test_approve_from_the_page_sends_exactly_one_order(web: Web) -> None:
     assert (orders[0].side, orders[0].symbol) == ("buy", "AAA")
     decided = await web.agent.engine.signal(signal_id)
     assert decided.status in (OrderStatus.FILLED, OrderStatus.SUBMITTED)
-    await web.user.should_see("No signal is waiting.")
+    # The card stays, saying what went out; the list says nothing else waits.
+    outcome = web.user.find(marker=f"outcome-{signal_id}").elements.pop()
+    assert outcome.text.startswith(f"buy {orders[0].quantity:g} AAA")
+    await web.user.should_see("No signal is waiting.", retries=30)
 
 
 async def test_reject_from_the_page_sends_no_order(web: Web) -> None:

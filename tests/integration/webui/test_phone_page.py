@@ -66,11 +66,14 @@ async def test_a_waiting_signal_says_what_it_costs_and_what_the_stop_would_lose(
     assert stop.startswith("If the stop at $")
     assert "is hit: −$" in stop
     outlook = _one(web, "pending-outlook").text
-    assert outlook.startswith("Model: ")
-    assert "% chance the price is higher" in outlook
-    # Approve and Reject share one row (which wraps): more actions can join it.
-    labels = {c.props.get("label") for c in _one(web, "pending-actions")}
+    # The scripted model predicts the next session's direction (no plan target).
+    assert outlook.startswith("P(higher after the next session) 0.57 (typical 0.50)")
+    assert outlook.endswith("model record: proven edge")
+    # Approve and Reject share one row, the changes the next (each row wraps).
+    labels = {c.props["label"] for c in _one(web, "pending-actions") if isinstance(c, ui.button)}
     assert labels == {"Approve", "Reject"}
+    changes = {c.props["label"] for c in _one(web, "modify-actions") if isinstance(c, ui.button)}
+    assert changes == {"½ size", "Limit…", "Tighter stop"}
 
 
 async def test_an_open_page_counts_as_someone_who_can_answer(web: Web) -> None:

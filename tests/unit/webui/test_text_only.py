@@ -22,3 +22,15 @@ def test_no_page_renders_markup_from_data() -> None:
     ]
     assert offenders == []
     assert len(list(WEBUI.rglob("*.py"))) >= 10  # the scan saw the pages
+
+
+def test_no_page_speaks_of_confidence() -> None:
+    """The model's view is P(profit) against the typical (issue 16), never a
+    "confidence" that read as the probability of a direction."""
+    said = [
+        f"{path.relative_to(WEBUI.parent)}:{number}"
+        for path in sorted(WEBUI.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"confiden", line, re.IGNORECASE)
+    ]
+    assert said == []

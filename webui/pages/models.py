@@ -1,5 +1,7 @@
-"""Models: the trading run's manifest, its out-of-sample figures beside the baselines,
-reliability, feature importance, and how live predictions have scored since."""
+"""Models: whether the trading run has earned autonomy (its grade, each test passed or
+failed, in words), the typical trade it must beat, its manifest, its out-of-sample
+figures beside the baselines, reliability, feature importance, and how live predictions
+have scored since (live Brier against the typical's)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ async def _report(engine: Engine, zone: ZoneInfo) -> None:
         ui.label("No model is trading yet: run `stockbot train`.").mark("no-model")
         return
     manifest = report.manifest
+    _grade(manifest)
     _summary(report, manifest, zone)
     _metrics(manifest.get("oos_metrics") or {})
     curves = manifest.get("reliability") or {}
@@ -63,15 +66,40 @@ async def _report(engine: Engine, zone: ZoneInfo) -> None:
         )
     with ui.card().classes("w-full"):
         ui.label(
-            "Live predictions scored against outcomes: "
-            f"{percent(report.live_accuracy, digits=1)} right of {report.live_scored:,}"
-        ).classes("font-semibold").mark("live-accuracy")
+            words.live_record(report.live_brier, report.live_typical_brier, report.live_scored)
+        ).classes("font-semibold").mark("live-record")
+        ui.label(
+            f"{percent(report.live_accuracy, digits=1)} of {report.live_scored:,} on the right "
+            "side of the typical"
+        ).classes("text-sm opacity-80").mark("live-accuracy")
         if report.live_by_week:
             ui.echart(charts.live_accuracy(report.live_by_week), renderer=charts.RENDERER).classes(
                 "w-full h-56 chart-live"
             ).mark("live-accuracy-chart")
         else:
             ui.label("No prediction has been scored yet (outcomes arrive a session later).")
+
+
+def _grade(manifest: Mapping[str, Any]) -> None:
+    """Earned autonomy: the verdict, then each test with what it found."""
+    proven = words.proven(manifest)
+    with ui.card().classes("w-full gap-2").mark("grade"):
+        with ui.row().classes("items-center gap-2 no-wrap"):
+            ui.icon("verified" if proven else "help_outline").classes(
+                "text-2xl " + ("text-positive" if proven else "text-amber-800")
+            )
+            ui.label(words.grade_headline(manifest)).classes("font-semibold").mark("grade-headline")
+        for test in words.grade_tests(manifest):
+            with ui.row().classes("w-full items-start gap-2 no-wrap").mark(f"test-{test.key}"):
+                ui.icon("check_circle" if test.passed else "cancel").classes(
+                    "text-xl pt-0.5 " + ("text-positive" if test.passed else "text-negative")
+                )
+                with ui.column().classes("gap-0 min-w-0"):
+                    verdict = "passed" if test.passed else "failed"
+                    ui.label(f"{test.key}. {test.name}: {verdict}").classes("font-medium")
+                    ui.label(test.explanation).classes("text-sm break-words").mark("test-why")
+                    if test.needs:
+                        ui.label(f"Needs: {test.needs}").classes("text-xs opacity-70 break-words")
 
 
 def _chart_card(title: str, options: dict[str, Any] | None, empty: str, name: str) -> None:
@@ -90,13 +118,11 @@ def _summary(report: ModelReport, manifest: dict[str, Any], zone: ZoneInfo) -> N
     weights = manifest.get("weights") or {}
     features = len(manifest.get("feature_names") or [])
     context = " with the market's context" if manifest.get("market_context") else ""
-    grade = manifest.get("grade") or {}
     selection = manifest.get("selection") or {}
     rows = [
         ("Model run", report.run_id or "—"),
         ("Trained", _created(manifest.get("created_at"), zone)),
         ("Predicts", words.target(manifest)),
-        ("Verdict", grade.get("summary") if isinstance(grade, Mapping) else None),
         (
             "Models and weights",
             ", ".join(f"{model_name(k)} {chance(v)}" for k, v in weights.items()) or None,

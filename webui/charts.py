@@ -188,3 +188,31 @@ def live_accuracy(weeks: Sequence[tuple[date, float, int]]) -> dict[str, Any]:
         {"min": 0, "max": 1, "axisLabel": {":formatter": FRACTION_JS}},
         [accuracy, coin_flip],
     )
+
+
+YOURS_COLOR = EQUITY_COLOR
+FULL_AUTO_COLOR = BENCHMARK_COLOR
+
+
+def yours_vs_full_auto(
+    dates: Sequence[date], yours: Sequence[float], full_auto: Sequence[float]
+) -> dict[str, Any]:
+    """Cumulative P&L of your decisions against taking every signal as proposed. Dots
+    while there are few decisions: a line of one point would draw nothing."""
+    dots = len(dates) < 30
+    return _over_days(
+        dates,
+        _money_axis(scale=True),
+        [
+            _line("you", [round(v, 2) for v in yours], color=YOURS_COLOR, showSymbol=dots),
+            _line(
+                "full auto",
+                [round(v, 2) for v in full_auto],
+                color=FULL_AUTO_COLOR,
+                lineStyle={"type": "dashed"},
+                showSymbol=dots,
+            ),
+        ],
+        legend={"data": ["you", "full auto"], "top": 0},
+        tooltip={"trigger": "axis", ":valueFormatter": MONEY_JS},
+    )

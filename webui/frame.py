@@ -23,6 +23,7 @@ from webui.state import WebState
 PAGES = (
     ("/", "Dashboard", "dashboard"),
     ("/signals", "Signals", "notifications_active"),
+    ("/review", "Review", "rate_review"),
     ("/trades", "Trades", "receipt_long"),
     ("/models", "Models", "insights"),
     ("/backtest", "Backtest", "history"),

@@ -26,6 +26,7 @@ from webui.pages import (
     dashboard,
     login,
     models,
+    review,
     settings,
     signals,
     trades,
@@ -35,7 +36,7 @@ from webui.state import WebState
 
 HEALTH_PATH = "/healthz"
 PUBLIC_PATHS = frozenset({"/login", HEALTH_PATH})
-PAGES = (login, dashboard, signals, trades, models, backtest, settings, audit)
+PAGES = (login, dashboard, signals, review, trades, models, backtest, settings, audit)
 
 
 class LoginRequired(BaseHTTPMiddleware):

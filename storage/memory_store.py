@@ -173,6 +173,10 @@ class MemoryOrders:
     def __init__(self) -> None:
         self.rows: dict[int, OrderRecord] = {}
         self.by_client_id: dict[str, OrderRecord] = {}
+        self._by_signal: dict[str, OrderRecord] = {}
+        self._maybe_open: dict[int, OrderRecord] = {}
+        """Rows not seen final yet: an order never reopens, so the open ones are found
+        without scanning a long replay's whole journal."""
         self.fills: list[FillRow] = []
         self._commission: dict[int, float] = {}
 
@@ -206,27 +210,35 @@ class MemoryOrders:
     def _add(self, record: OrderRecord) -> None:
         self.rows[record.id] = record
         self.by_client_id[record.client_order_id] = record
+        if record.signal_id is not None:
+            self._by_signal.setdefault(record.signal_id, record)
+        if record.status in _OPEN:
+            self._maybe_open[record.id] = record
+
+    def _open_rows(self) -> list[OrderRecord]:
+        for key in [k for k, r in self._maybe_open.items() if r.status not in _OPEN]:
+            del self._maybe_open[key]
+        return list(self._maybe_open.values())
 
     def get_by_client_id(self, client_order_id: str) -> OrderRecord | None:
         return self.by_client_id.get(client_order_id)
 
     def get_by_signal(self, signal_id: str) -> OrderRecord | None:
-        return next((r for r in self.rows.values() if r.signal_id == signal_id), None)
+        return self._by_signal.get(signal_id)
 
     def reload(self, record: OrderRecord) -> OrderRecord:
         return self.rows[record.id]
 
     def unfinished(self) -> list[OrderRecord]:
-        return [r for r in self.rows.values() if r.status in _OPEN]
+        return self._open_rows()
 
     def working(
         self, *, symbol: str | None = None, purpose: str | None = None, exclude: str | None = None
     ) -> list[OrderRecord]:
         return [
             r
-            for r in self.rows.values()
-            if r.status in _OPEN
-            and (symbol is None or r.symbol == symbol)
+            for r in self._open_rows()
+            if (symbol is None or r.symbol == symbol)
             and (purpose is None or r.purpose == purpose)
             and (exclude is None or r.purpose != exclude)
         ]
@@ -234,7 +246,7 @@ class MemoryOrders:
     def queued(self) -> list[OrderRecord]:
         waiting = [
             r
-            for r in self.rows.values()
+            for r in self._open_rows()
             if r.status == OrderStatus.APPROVED.value and r.send_after is not None
         ]
         return sorted(waiting, key=lambda r: (r.send_after, r.id))
@@ -576,6 +588,8 @@ class MemoryPaper:
         self.position_rows: dict[str, PaperPositionRecord] = {}
         self.order_rows: dict[str, PaperOrderRecord] = {}
         self.by_client_id: dict[str, PaperOrderRecord] = {}
+        self._maybe_open: dict[str, PaperOrderRecord] = {}
+        """Orders not seen final yet (an order never reopens)."""
         self.fill_count = 0
         self._commission: dict[str, float] = {}
 
@@ -603,8 +617,13 @@ class MemoryPaper:
         since: datetime | None = None,
         symbols: Sequence[str] | None = None,
     ) -> list[PaperOrderRecord]:
+        if status == "open":
+            for key in [
+                k for k, r in self._maybe_open.items() if r.status not in paper_rules.OPEN_STATUSES
+            ]:
+                del self._maybe_open[key]
         out = []
-        for row in self.order_rows.values():
+        for row in (self._maybe_open if status == "open" else self.order_rows).values():
             is_open = row.status in paper_rules.OPEN_STATUSES
             if (status == "open" and not is_open) or (status == "closed" and is_open):
                 continue
@@ -654,6 +673,7 @@ class MemoryPaper:
         )
         self.order_rows[row.id] = row
         self.by_client_id[client_order_id] = row
+        self._maybe_open[row.id] = row
         return row
 
     def execute(

@@ -68,6 +68,8 @@ async def _report(engine: Engine, zone: ZoneInfo) -> None:
         ui.label(
             words.live_record(report.live_brier, report.live_typical_brier, report.live_scored)
         ).classes("font-semibold").mark("live-record")
+        if not report.live_scored:
+            return  # the record's sentence has said that nothing is scored yet
         ui.label(
             f"{percent(report.live_accuracy, digits=1)} of {report.live_scored:,} on the right "
             "side of the typical"
@@ -76,8 +78,6 @@ async def _report(engine: Engine, zone: ZoneInfo) -> None:
             ui.echart(charts.live_accuracy(report.live_by_week), renderer=charts.RENDERER).classes(
                 "w-full h-56 chart-live"
             ).mark("live-accuracy-chart")
-        else:
-            ui.label("No prediction has been scored yet (outcomes arrive a session later).")
 
 
 def _grade(manifest: Mapping[str, Any]) -> None:
@@ -132,7 +132,7 @@ def _summary(report: ModelReport, manifest: dict[str, Any], zone: ZoneInfo) -> N
         ("Typical trade", words.typical_trade(manifest)),
         (
             "Takes a trade from",
-            f"{chance(selection['threshold'])} chance of profit"
+            f"P(profit) {selection['threshold']:.2f} or more"
             if isinstance(selection, Mapping) and selection.get("threshold") is not None
             else None,
         ),

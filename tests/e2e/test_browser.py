@@ -1,9 +1,11 @@
 """What a person sees: `stockbot demo` in a subprocess, the web page in Debian's
 headless Chromium driven by Playwright. On a desktop: log in, check that charts have
-drawn, approve a pending signal and see the history change. On a phone (390×844, and
-every page at 360×740 too): no page scrolls sideways, the navigation is behind the menu
-button, chart labels do not overlap, a waiting signal is a card with its buttons. No
-console errors on the way. One demo serves both tests (starting it is most of the time).
+drawn, approve a pending signal and see the card show the order and the history change.
+On a phone (390×844, and every page at 360×740 too): no page scrolls sideways, the
+navigation is behind the menu button, chart labels do not overlap, a waiting signal is a
+card with its buttons and its changes (½ size approved here), and the Review page draws
+your P&L against full auto. No console errors on the way. One demo serves both tests
+(starting it is most of the time).
 
 `STOCKBOT_SCREENSHOTS=docs/images` refreshes the README's pictures."""
 
@@ -19,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests.subprocesses import STOCKBOT, child_env, free_port
-from webui.charts import BAR_COLOR, EQUITY_COLOR
+from webui.charts import BAR_COLOR, EQUITY_COLOR, YOURS_COLOR
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +45,14 @@ SERIES_DRAWN = """([selector, color]) => {
   if (!svg) return false;
   return Array.from(svg.querySelectorAll('path')).some(
     p => p.getAttribute('stroke') === color && p.getBBox().width > 200);
+}"""
+# The same for a series that may be a single day: its dots count as drawn.
+SERIES_DRAWN_ANY = """([selector, color]) => {
+  const svg = document.querySelector(selector + ' svg');
+  if (!svg) return false;
+  return Array.from(svg.querySelectorAll('path')).some(
+    p => (p.getAttribute('stroke') === color || p.getAttribute('fill') === color)
+      && p.getBBox().width > 0);
 }"""
 BARS_DRAWN = """([selector, color]) => {
   const svg = document.querySelector(selector + ' svg');
@@ -84,7 +94,7 @@ LABEL_PROBLEMS = """(selector) => {
 SIDEWAYS = "[document.scrollingElement.scrollWidth, window.innerWidth]"
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 740}
-PAGES = ("/", "/signals", "/trades", "/models", "/backtest", "/settings", "/audit")
+PAGES = ("/", "/signals", "/review", "/trades", "/models", "/backtest", "/settings", "/audit")
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"),
@@ -185,6 +195,16 @@ def _keep_screenshots(taken: Path, *names: str) -> None:
             shutil.copy(taken / name, folder / name)
 
 
+def _card_of(element: Locator) -> Locator:
+    return element.locator("xpath=ancestor::div[contains(@class, 'q-card')][1]")
+
+
+def _card_with(page: Page, signal_id: str) -> Locator:
+    """A waiting signal's card, found by the id it shows."""
+    # The first: on a phone the history's rows are cards too, further down.
+    return page.locator("div.q-card", has=page.get_by_text(signal_id, exact=True)).first
+
+
 def _no_sideways_scroll(page: Page, where: str) -> None:
     scroll_width, inner_width = page.evaluate(SIDEWAYS)
     assert scroll_width <= inner_width, f"{where} scrolls sideways: {scroll_width} > {inner_width}"
@@ -213,14 +233,15 @@ def test_dashboard_signals_and_models_in_a_real_browser(
     page.goto(demo + "/signals")
     approve = page.get_by_role("button", name="Approve").first
     expect(approve).to_be_visible(timeout=180_000)
-    card = approve.locator("xpath=ancestor::div[contains(@class, 'q-card')]")
-    signal_id = card.locator(".signal-id").inner_text()
+    signal_id = _card_of(approve).locator(".signal-id").inner_text()
+    card = _card_with(page, signal_id)  # by id: "the first Approve" moves on once decided
     page.screenshot(path=tmp_path / "signals.png", full_page=True)
-    approve.click()
-    expect(page.get_by_text(signal_id, exact=True)).to_have_count(1, timeout=10_000)
+    card.get_by_role("button", name="Approve").click()
+    # The card stays and shows the order that went out; the history has it filled.
+    expect(card.get_by_role("button", name="Approve")).to_have_count(0, timeout=10_000)
+    expect(card).to_contain_text("buy ", timeout=10_000)
     row = page.locator("tr", has_text=signal_id)
     expect(row).to_contain_text("filled", timeout=20_000)
-    expect(card).to_have_count(0)
 
     page.goto(demo + "/models")
     page.wait_for_function(BARS_DRAWN, arg=[".chart-importance", BAR_COLOR], timeout=30_000)
@@ -256,16 +277,36 @@ def test_every_page_on_a_phone(demo: str, browser: Browser, tmp_path: Path) -> N
     expect(page).to_have_url(f"{demo}/signals")
     approve = page.get_by_role("button", name="Approve").first
     expect(approve).to_be_visible(timeout=120_000)
-    card = approve.locator("xpath=ancestor::div[contains(@class, 'q-card')]")
+    card = _card_with(page, _card_of(approve).locator(".signal-id").inner_text())
     expect(card.get_by_role("button", name="Reject")).to_be_visible()
     expect(card).to_contain_text("If the stop at $")
+    half = card.get_by_role("button", name="½ size")
+    for change in (half, card.get_by_role("button", name="Limit…")):
+        expect(change).to_be_visible()
     card_box, button_box = card.bounding_box(), approve.bounding_box()
     assert card_box is not None
     assert button_box is not None
     assert card_box["x"] + card_box["width"] <= PHONE["width"]
     assert button_box["height"] >= 36  # a thumb can hit it
     _no_sideways_scroll(page, "/signals at 390")
+    half.evaluate("button => button.scrollIntoView({block: 'center'})")  # changes in sight
     page.screenshot(path=tmp_path / "phone-signals.png")
+
+    # Approve at half size: the card shows the smaller order that went out.
+    half.click()
+    expect(card.get_by_role("button", name="½ size")).to_have_count(0, timeout=10_000)
+    expect(card).to_contain_text("buy ", timeout=10_000)
+
+    # The Review page, through the menu: your P&L against full auto, drawn.
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Review").click()
+    expect(page).to_have_url(f"{demo}/review")
+    page.get_by_role("button", name="All").click()
+    expect(page.get_by_text("You vs full auto:")).to_be_visible(timeout=30_000)
+    page.wait_for_function(SERIES_DRAWN_ANY, arg=[".chart-review", YOURS_COLOR], timeout=30_000)
+    _labels_apart(page, ".chart-review")
+    _no_sideways_scroll(page, "/review at 390")
+    page.screenshot(path=tmp_path / "phone-review.png")
 
     # Every page, at 390 and at 360 wide: nothing scrolls sideways.
     for path in PAGES:
@@ -282,5 +323,5 @@ def test_every_page_on_a_phone(demo: str, browser: Browser, tmp_path: Path) -> N
         _no_sideways_scroll(page, f"{path} at 360")
     context.close()
 
-    _keep_screenshots(tmp_path, "phone-dashboard.png", "phone-signals.png")
+    _keep_screenshots(tmp_path, "phone-dashboard.png", "phone-signals.png", "phone-review.png")
     assert problems == []

@@ -49,8 +49,10 @@ def action_row(
     returns them, so the card can switch them off while a decision is on its way."""
     sid = signal.id
     open_now = choices is None or choices.market_open
-    buttons: list[Button] = []
     limit = _LimitDialog(signal, choices, approve)
+    # The dialog's own buttons decide too: they go off with the card's (a viewer, a
+    # decision on its way) even though a closed dialog shows nothing.
+    buttons: list[Button] = list(limit.buttons)
 
     def button(text: str, mark: str, action: Callable[[], object], **kw: str) -> Button:
         made = ui.button(text, on_click=action, **kw).classes("grow sm:grow-0").mark(mark)
@@ -130,6 +132,7 @@ class _LimitDialog:
     ) -> None:
         self.approve = approve
         self.timing: Timing = "now"
+        self.buttons: list[Button] = []
         reference = (choices.quote if choices else None) or signal.price
         with ui.dialog() as self.dialog, ui.card().classes("w-full max-w-sm gap-2"):
             ui.label(f"Limit price · {explain.signal_title(signal)}").classes(
@@ -141,9 +144,11 @@ class _LimitDialog:
                 with ui.row().classes("w-full gap-2"):
                     for index, price in enumerate(choices.suggested_limits):
                         away = percent(price / reference - 1, signed=True, digits=1)
-                        ui.button(
+                        suggested = ui.button(
                             f"{money(price)} ({away})", on_click=lambda p=price: self._submit(p)
-                        ).props("outline no-caps").classes("grow").mark(f"limit-suggested-{index}")
+                        )
+                        suggested.props("outline no-caps").classes("grow")
+                        self.buttons.append(suggested.mark(f"limit-suggested-{index}"))
             self.field = (
                 ui.input("Your limit ($)")
                 .props("inputmode=decimal autocomplete=off")
@@ -153,7 +158,9 @@ class _LimitDialog:
             )
             with ui.row().classes("w-full justify-end gap-2"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat").mark("limit-cancel")
-                ui.button("Approve at this limit", on_click=self._typed).mark("limit-approve")
+                self.buttons.append(
+                    ui.button("Approve at this limit", on_click=self._typed).mark("limit-approve")
+                )
 
     def open(self, timing: Timing) -> None:
         self.timing = timing

@@ -66,6 +66,12 @@ async def test_a_viewers_forged_approval_is_refused_and_audited(web: Web) -> Non
     assert Order.select().count() == 0
     assert (await web.agent.engine.signal(signal_id)).status is OrderStatus.PENDING
     assert not _one(web, f"approve-{signal_id}").enabled  # off again after the refusal
+    # The limit dialog, forced open: its prices and its Approve are off as well.
+    _one(web, f"limit-{signal_id}").enable()
+    web.user.find(marker=f"limit-{signal_id}").click()
+    await web.user.should_see(marker="limit-approve")
+    for marker in ("limit-approve", "limit-suggested-0", "limit-suggested-2"):
+        assert not _one(web, marker).enabled, marker
 
 
 async def test_a_viewer_cannot_save_settings_even_forged(web: Web) -> None:

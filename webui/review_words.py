@@ -31,6 +31,11 @@ def totals(report: ReviewReport) -> list[str]:
         f"Your changes (½ size, limits, tighter stops) moved P&L by "
         f"{signed_money(report.modifications_effect)}.",
     ]
+    if round(report.fills_effect, 2):
+        lines.append(
+            "Your approvals filled at other prices than the signals': "
+            f"{signed_money(report.fills_effect)}."
+        )
     if report.daily:
         _, yours, auto = report.daily[-1]
         verdict = "ahead of" if yours > auto else "behind" if yours < auto else "level with"

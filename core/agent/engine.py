@@ -19,11 +19,11 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import pandas as pd
 
 from core.agent import approval, controls, reports, review
-from core.agent.approval import Decision
+from core.agent.approval import Decision, QueuedOrder
 from core.agent.backtest_requests import BacktestRequest, BacktestRunView, BacktestService
 from core.agent.order_choices import OrderChange, OrderChoices, Timing, choices_for
 from core.agent.performance import PerformanceSeries
-from core.agent.pipeline import CycleReport
+from core.agent.pipeline import CycleAction, CycleReport
 from core.agent.predictor import Predictor
 from core.agent.reports import (
     EquityPoint,
@@ -34,7 +34,7 @@ from core.agent.reports import (
     StatusReport,
     Trade,
 )
-from core.agent.review import ReviewPeriod, ReviewReport
+from core.agent.review import ReviewedDecision, ReviewPeriod, ReviewReport
 from core.agent.services import Services
 from core.agent.session import SessionLifecycle
 from core.agent.signal_policy import why_it_asks
@@ -57,6 +57,8 @@ __all__ = [
     "AlreadyDecided",
     "BacktestRequest",
     "BacktestRunView",
+    "CycleAction",
+    "CycleReport",
     "Decision",
     "Engine",
     "EngineError",
@@ -71,6 +73,10 @@ __all__ = [
     "PnlPeriod",
     "PnlReport",
     "PositionView",
+    "QueuedOrder",
+    "ReviewPeriod",
+    "ReviewReport",
+    "ReviewedDecision",
     "SignalExpiredError",
     "StatusReport",
     "Timing",
@@ -317,6 +323,15 @@ class Engine:
     def set_mode(self, mode: str, actor: str, origin: str | None = None) -> TradingMode:
         self._only_the_owner(actor, "mode", origin)
         return controls.set_mode(self.services, mode, actor, origin)
+
+    def model_proven(self) -> bool:
+        """Whether the model in use earned autonomy (its grade, from its manifest)."""
+        return is_proven(self.services.models.manifest)
+
+    def model_manifest(self) -> dict[str, Any]:
+        """The model in use's manifest (grade, typical, ...) without the live scoring
+        `model_report` does."""
+        return dict(self.services.models.manifest)
 
     def mode_caveat(self, mode: TradingMode | None = None) -> str | None:
         """Why `mode` (default: the current one) asks where its name says it would

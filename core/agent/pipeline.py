@@ -67,8 +67,8 @@ class CycleReport:
     decisions: list[Decision] = field(default_factory=list)
     duration_ms: float = 0.0
 
-    def count(self, action: CycleAction) -> int:
-        return sum(1 for o in self.outcomes if o.action is action)
+    def count(self, action: CycleAction | str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
 
 
 def _session_close(services: Services, now: datetime) -> datetime | None:

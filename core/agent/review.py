@@ -84,6 +84,10 @@ class ReviewReport:
     """Gains full auto would have made on them."""
     modifications_effect: float = 0.0
     """What your changes (½ size, a limit, a tighter stop) did to P&L."""
+    fills_effect: float = 0.0
+    """What plain approvals' real fills (a price or a moment other than the signal's)
+    did to P&L. With the two above, it adds up to `yours_minus_full_auto`:
+    (avoided − missed) + modifications + fills."""
     yours_minus_full_auto: float = 0.0
     calibration: list[tuple[float, float, int]] = field(default_factory=list)
     """(mean stated probability, share that ended in profit, count) per 0.05 bin."""
@@ -227,6 +231,8 @@ def _totals(report: ReviewReport) -> None:
             report.rejections_missed_gains += max(0.0, d.full_auto_pnl)
         elif d.decision == "modified":
             report.modifications_effect += d.pnl - d.full_auto_pnl
+        else:
+            report.fills_effect += d.pnl - d.full_auto_pnl
         yours_total += d.pnl
         auto_total += d.full_auto_pnl
         by_day[d.decided_at.date()] = (yours_total, auto_total)

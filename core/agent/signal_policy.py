@@ -83,7 +83,8 @@ def why_it_asks(mode: TradingMode, *, proven: bool) -> str | None:
         return None
     return (
         "this model has no proven edge out of sample, so trades will ask you: "
-        f"{mode.value} executes alone only once a model is graded proven (see /model)"
+        f"{mode.value} executes alone only once a model is graded proven (its record "
+        "says why it is not)"
     )
 
 

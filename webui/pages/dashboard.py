@@ -162,8 +162,6 @@ def _controls(state: WebState, engine: Engine, who: Visitor, origin: str) -> Non
         kill_button.set_enabled(trading is not TradingState.HALTED and not who.read_only)
         resume_button.set_enabled(trading is not TradingState.ACTIVE and not who.read_only)
         why = engine.mode_caveat(status.mode)
-        if why:  # the Engine's words point Telegram users at /model; here it is a page
-            why = why.replace("(see /model)", "(see the Models page)")
         caveat.set_text(f"Mode {status.mode.value}: {why}." if why else "")
         caveat.set_visibility(why is not None)
 

@@ -60,8 +60,7 @@ def register(state: WebState) -> None:
         with frame(state, "Settings", "/settings") as engine:
             if engine is None:
                 return
-            report = await engine.model_report()
-            await _form(state, engine, visitor(), client_origin(request), report.manifest)
+            await _form(state, engine, visitor(), client_origin(request), engine.model_manifest())
 
 
 def sections() -> list[tuple[str, list[str]]]:

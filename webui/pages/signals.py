@@ -16,7 +16,6 @@ from nicegui import ui
 
 from core.agent.engine import Engine, EngineError, OrderChoices
 from core.base.types import OrderStatus, TradingMode, TradingSignal
-from webui import words
 from webui.access import visitor
 from webui.formatting import money, shares, when
 from webui.frame import frame, responsive_table
@@ -45,9 +44,8 @@ def register(state: WebState) -> None:
         with frame(state, "Signals", "/signals") as engine:
             if engine is None:
                 return
-            report = await engine.model_report()
             ctx = CardContext(
-                state, engine, visitor(), client_origin(request), words.proven(report.manifest)
+                state, engine, visitor(), client_origin(request), engine.model_proven()
             )
             ui.label("Waiting for you").classes("text-lg font-semibold")
             waiting = _Waiting(ctx)

@@ -96,6 +96,13 @@ def test_the_review_knows_what_each_decision_did_against_full_auto(decided) -> N
     assert halved.full_auto_pnl == pytest.approx(25 * 4)
     assert report.modifications_effect == pytest.approx(48 - 100)
     assert report.yours_minus_full_auto == pytest.approx(125.0 - 52.0)
+    assert report.fills_effect == pytest.approx(0.0)  # filled at the signal's price
+    assert report.yours_minus_full_auto == pytest.approx(
+        report.rejections_avoided_losses
+        - report.rejections_missed_gains
+        + report.modifications_effect
+        + report.fills_effect
+    )
     assert report.daily == [(DECIDED, pytest.approx(148.0), pytest.approx(75.0))]
     assert [n for _, _, n in report.calibration] == [3]
 

@@ -40,7 +40,8 @@ Answer = Callable[[str], Coroutine[Any, Any, object]]
 """Answers the button press (the toast on the phone)."""
 
 SIGNAL_ACTIONS = APPROVING_ACTIONS | frozenset("rPXtTbc")
-VIEWER_REFUSAL = "You may look, not change anything: "
+VIEWER_REFUSAL = "Refused — "
+"""Before the Engine's reason ("kill: you may look, not change anything")."""
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,13 @@ def signal(
     proven: bool | None = None,
     deadline: datetime | None = None,
     wall_now: datetime | None = None,
+    opens: datetime | None = None,
 ) -> str:
     """A signal as its message says it: what, the model's claim against the typical,
     what it means in dollars, why (in words), and — while it waits — how long is left.
     `held` is the position it would sell (shares, entry price), for the P&L of selling;
-    `proven` is the model's record; `deadline` the wall-clock end of the wait."""
+    `proven` is the model's record; `deadline` the wall-clock end of the wait; `opens`
+    the next open when the market is closed now."""
     lines = [
         explain.signal_title(s),
         profit_line(s, proven),
@@ -105,6 +107,11 @@ def signal(
         lines.append(f"Models: {votes}")
     lines.extend(explain.signal_reasons(s))
     lines.append(f"Mode {s.mode.value} · id {s.id}")
+    if opens is not None:
+        lines.append(
+            f"🌙 Market closed — opens {when(opens, tz)}: approve for the open, or for "
+            "extended hours with a limit price."
+        )
     if deadline is not None and wall_now is not None:
         lines.append(countdown(deadline, wall_now, tz))
     return "\n".join(lines)

@@ -24,7 +24,7 @@ from bot.charts import render_price_chart
 from bot.commands import button_commands
 from bot.context import KILL_CONFIRM_SECONDS, BotContext, bot_context
 from bot.decisions import VIEWER_REFUSAL
-from bot.notifier import model_proven
+from bot.notifier import closed_until, model_proven
 from bot.outbox import Markup
 from bot.queued import queued_messages
 from bot.signal_messages import signal_copy
@@ -165,6 +165,7 @@ async def signals(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 proven=proven,
                 deadline=deadline,
                 wall_now=wall_now,
+                opens=closed_until(choices),
             )
             # Each copy is remembered, so a decision anywhere removes its buttons too.
             signal_copy(ctx, signal, chat_id, text, choices, buttons=owner)

@@ -22,7 +22,7 @@ from bot.countdowns import Countdowns
 from bot.notify_levels import for_event, is_critical, level_of
 from bot.outbox import Priority
 from bot.signal_messages import announce, closed_text, expired_note, refresh, remind
-from core.agent.engine import EngineError
+from core.agent.engine import EngineError, OrderChoices
 from core.base.events import (
     Alert,
     DailySummary,
@@ -173,7 +173,9 @@ class Notifier:
         except EngineError:
             choices = None  # Approve and Reject still work
         deadline = self.countdowns.watch(signal)
-        caption = await signal_caption(self.ctx, signal, deadline, self.countdowns.now())
+        caption = await signal_caption(
+            self.ctx, signal, deadline, self.countdowns.now(), closed_until(choices)
+        )
         for chat_id in self.ctx.chats:
             announce(self.ctx, signal, chat_id, caption, png, choices, silent=level == "silent")
 
@@ -216,11 +218,20 @@ class Notifier:
                 self.ctx.outbox.edit(chat_id, message_id, text, caption=photo)
 
 
+def closed_until(choices: OrderChoices | None) -> datetime | None:
+    """The next open, when the market is closed now (the message says so)."""
+    return choices.next_open if choices is not None and not choices.market_open else None
+
+
 async def signal_caption(
-    ctx: BotContext, signal: TradingSignal, deadline: datetime | None, wall_now: datetime
+    ctx: BotContext,
+    signal: TradingSignal,
+    deadline: datetime | None,
+    wall_now: datetime,
+    opens: datetime | None = None,
 ) -> str:
-    """A waiting signal's text with what the owner holds, the model's record and the
-    time left."""
+    """A waiting signal's text with what the owner holds, the model's record, the time
+    left and, outside market hours, when the market opens."""
     engine = ctx.engine
     status = await engine.status()
     held = {p.symbol: (p.quantity, p.entry) for p in await engine.positions()}
@@ -232,6 +243,7 @@ async def signal_caption(
         proven=model_proven(ctx),
         deadline=deadline,
         wall_now=wall_now,
+        opens=opens,
     )
 
 

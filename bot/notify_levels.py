@@ -40,10 +40,12 @@ WHAT: dict[str, str] = {
 }
 """Each kind in words, for /notify."""
 NEVER_OFF: dict[str, str] = {
-    "stops": "stop exits are critical: off means silent",
-    "alerts": "critical alerts (a failed reconciliation): off means silent",
-    "changes": "a halt is critical: off means silent",
+    "stops": "stop exits are critical news: they still arrive, without a sound",
+    "alerts": "warnings are not sent; critical alerts (a failed reconciliation) still "
+    "arrive, without a sound",
+    "changes": "mode changes and resumes are not sent; a halt still arrives, without a sound",
 }
+"""What off means for a kind that carries critical news."""
 
 
 def is_critical(event: Event) -> bool:
@@ -132,5 +134,7 @@ def changed_text(kind: str, level: Level) -> str:
     if level == "silent":
         return f"{kind}: silent — {what} arrive without a sound."
     if kind in NEVER_OFF:
-        return f"{kind}: off — {what} are not sent; {NEVER_OFF[kind]}."
+        return f"{kind}: off — {NEVER_OFF[kind]}."
+    if kind == "signals":
+        return f"{kind}: off — {what} are not sent; /signals still shows them."
     return f"{kind}: off — {what} are not sent."

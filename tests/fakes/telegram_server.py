@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import email.parser
 import email.policy
+import inspect
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -163,12 +164,12 @@ class FakeTelegramServer(LoopbackServer):
                     return
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise AssertionError(f"not met within {timeout:g} s: {what or predicate}")
+                    raise AssertionError(
+                        f"not met within {timeout:g} s: {what or _source(predicate)}"
+                    )
                 wait = remaining if tick is None else min(remaining, tick)
-                try:
+                with suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), wait)
-                except TimeoutError:
-                    pass
         finally:
             with self._lock:
                 self._watchers.remove(wake)
@@ -457,6 +458,14 @@ class FakeTelegramServer(LoopbackServer):
             do_GET = do_POST
 
         return _Handler
+
+
+def _source(predicate: Callable[[], object]) -> str:
+    """The predicate's line of code, for a failure message a person can read."""
+    try:
+        return inspect.getsource(predicate).strip()
+    except (OSError, TypeError):
+        return repr(predicate)
 
 
 @contextmanager

@@ -28,6 +28,8 @@ STRANGER = 666
 VIEWER = 777
 SAFETY_TICK = 0.25
 """Seconds between re-checks when nothing happens (see the module's docstring)."""
+# Waits end as soon as their condition holds; the timeout only bounds a failure, and is
+# generous because the machine running the tests may be busy with others.
 
 _FAKE: list[FakeTelegramServer] = []
 """The running fake of the test under way (tests run one at a time)."""
@@ -72,16 +74,28 @@ def allowed_users() -> tuple[int, ...]:
 
 
 @pytest.fixture
+def viewers() -> tuple[int, ...]:
+    """TELEGRAM_VIEWERS; a test module overrides it."""
+    return ()
+
+
+@pytest.fixture
 async def running(
     tmp_path: Path,
     clock: SimulatedClock,
     telegram: FakeTelegramServer,
     allowed_users: tuple[int, ...],
+    viewers: tuple[int, ...],
 ):
     agent, predictor = start_agent(tmp_path / "home", clock, mode="manual")
+    # The composition root gives the Engine its viewers from the same setting; the
+    # agent here was built before the Telegram settings existed.
+    agent.engine.viewers = agent.engine.viewers | {f"telegram:{v}" for v in viewers}
     watch_agent(agent, telegram)
     front_end = TelegramFrontEnd(
-        telegram_settings(agent, telegram, allowed_users), agent.engine, max_backoff=0.2
+        telegram_settings(agent, telegram, allowed_users, viewers),
+        agent.engine,
+        max_backoff=0.2,
     )
     await front_end.start_in_background()
     try:
@@ -91,7 +105,7 @@ async def running(
         close_database()
 
 
-async def until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def until(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     """Wait for `condition()`: woken by the bot's calls and the agent's events."""
     assert _FAKE, "until() needs the telegram fixture"
     await _FAKE[-1].until(condition, timeout, tick=SAFETY_TICK)

@@ -69,7 +69,7 @@ def test_off_silences_critical_news_and_drops_the_rest(setting, event, delivery)
 def test_notify_shows_every_kind_and_parses_a_change() -> None:
     text = notify_levels.levels_text(RuntimeSettings(notify_fills="silent", notify_stops="off"))
     assert "fills: silent — " in text
-    assert "stops: off — stop exits (stop exits are critical: off means silent)" in text
+    assert "stops: off — stop exits (stop exits are critical news: they still arrive" in text
     for kind in NOTIFY_KINDS:
         assert f"{kind}: " in text
     assert notify_levels.parse(["FILLS", "Silent"]) == ("fills", "silent")

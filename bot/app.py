@@ -64,6 +64,7 @@ _HANDLERS = {
     "notify": handlers.notify,
     "chart": handlers.chart,
     "model": handlers.model,
+    "review": handlers.review,
 }
 """Every command in `bot.commands.COMMANDS` (and /start, Telegram's first message)."""
 

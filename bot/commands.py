@@ -44,7 +44,16 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("trades", "reading", "the latest fills", button="🧾 Trades"),
     Command("chart", "reading", "a price chart with its averages", "SYMBOL"),
-    Command("model", "reading", "the trading model and how it scores", button="🧠 Model"),
+    Command(
+        "model", "reading", "the model's record: proven edge or not, and why", button="🧠 Model"
+    ),
+    Command(
+        "review",
+        "reading",
+        "what your decisions did against full auto",
+        "[week|month|all]",
+        button="🧭 Review",
+    ),
     Command("settings", "reading", "the settings you can change"),
     Command(
         "signals",
@@ -70,7 +79,7 @@ MENU_ROWS: tuple[tuple[str, ...], ...] = (
     ("status", "positions"),
     ("signals", "pnl"),
     ("trades", "model"),
-    ("help",),
+    ("review", "help"),
 )
 """The /menu keyboard's layout: two thumb-sized buttons a row."""
 

@@ -27,13 +27,15 @@ from bot.decisions import VIEWER_REFUSAL
 from bot.notifier import closed_until, model_proven
 from bot.outbox import Markup
 from bot.queued import queued_messages
+from bot.review_text import review_text
 from bot.signal_messages import signal_copy
 from bot.strangers import Row
-from core.agent.engine import EngineError, NotAllowed, PnlPeriod
+from core.agent.engine import EngineError, NotAllowed, PnlPeriod, ReviewPeriod
 from core.base.types import KillScope, TradingMode
 
 log = logging.getLogger(__name__)
 PNL_PERIODS: dict[str, PnlPeriod] = {p: p for p in ("today", "week", "month", "all")}
+REVIEW_PERIODS: dict[str, ReviewPeriod] = {p: p for p in ("week", "month", "all")}
 
 
 async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -296,6 +298,18 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx.outbox.send(update.effective_chat.id, f"{symbol}, last {len(bars)} sessions", photo=png)
 
 
+async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What your decisions did against full auto, over a week, a month or all."""
+    if not (ctx := _allowed(update, context)):
+        return
+    asked = (context.args or ["week"])[0].lower()
+    period = REVIEW_PERIODS.get(asked)
+    if period is None or len(context.args or []) > 1:
+        _reply(update, ctx, "Usage: /review [week|month|all]")
+        return
+    _reply(update, ctx, review_text(await ctx.engine.review(period), ctx.zone))
+
+
 async def model(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if ctx := _allowed(update, context):
         _reply(update, ctx, formatting.model(await ctx.engine.model_report()))
@@ -313,6 +327,7 @@ _MENU_HANDLERS = {
     "pnl": pnl,
     "trades": trades,
     "model": model,
+    "review": review,
     "help": help_command,
 }
 """What each /menu button answers: reading commands only (and /help)."""

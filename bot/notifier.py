@@ -37,7 +37,7 @@ from core.base.events import (
     TradingStateChanged,
 )
 from core.base.explain import day, money, percent, shares, signal_title, signed_money
-from core.base.types import TradingMode, TradingSignal
+from core.base.types import TradingSignal
 
 __all__ = ["Notifier", "in_quiet_hours", "is_critical"]
 
@@ -248,6 +248,5 @@ async def signal_caption(
 
 
 def model_proven(ctx: BotContext) -> bool:
-    """The model's record. `mode_caveat(AUTO)` is None exactly when the model in use is
-    graded proven (AUTO asks only for an unproven one): an in-memory read."""
-    return ctx.engine.mode_caveat(TradingMode.AUTO) is None
+    """The model's record, from its grade (an in-memory read)."""
+    return ctx.engine.model_proven()

@@ -4,25 +4,10 @@ a Cancel button for the owner (a viewer sees the text alone)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
 
 from bot import formatting, keyboards
 from bot.context import BotContext
-
-
-class QueuedOrder(Protocol):
-    """What `Engine.queued_orders()` returns (core's `approval.QueuedOrder`, which the
-    Engine's module does not re-export)."""
-
-    @property
-    def signal_id(self) -> str: ...
-    @property
-    def order(self) -> str: ...
-    @property
-    def send_after(self) -> datetime: ...
-    @property
-    def approved_by(self) -> str | None: ...
+from core.agent.engine import QueuedOrder
 
 
 def queued_text(order: QueuedOrder, ctx: BotContext) -> str:

@@ -61,6 +61,7 @@ async def test_menu_buttons_are_safe_reads_and_each_answers_as_its_command(
         "💰 P&L",
         "🧾 Trades",
         "🧠 Model",
+        "🧭 Review",
         "❓ Help",
     ]
     assert shown.params["reply_markup"].get("resize_keyboard") is True

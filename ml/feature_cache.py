@@ -114,7 +114,7 @@ class FeatureCache:
         self.drop(symbol)
         stream, columns = FeatureStream.open(bars)
         matrix = assemble(_named(columns[WARMUP_BARS:]))
-        check_finite(matrix, index[WARMUP_BARS:], symbol)
+        check_finite(matrix, index, symbol, first=WARMUP_BARS)
         entry = SymbolFeatures(
             # Copies: a provider's frame may be changed in place later, and a cached view
             # would change with it and hide the correction.
@@ -156,9 +156,9 @@ class FeatureCache:
             rows = matrix[start : start + len(block)]
             start += len(block)
             entry = self._entries[symbol]
-            if not np.isfinite(rows).all():
+            if not np.isfinite(rows).all():  # named lazily: stamps become dates only here
                 try:
-                    check_finite(rows, pd.to_datetime(stamps[first:], utc=True), symbol)
+                    check_finite(rows, pd.to_datetime(stamps, utc=True), symbol, first=first)
                 except FeatureError as error:
                     failed[symbol] = error
                     self.drop(symbol)

@@ -110,19 +110,20 @@ def feature_matrix(bars: pd.DataFrame, symbol: str = "?") -> np.ndarray:
     if missing:
         raise FeatureError(f"{symbol}: bars lack column(s) {', '.join(sorted(missing))}")
     matrix = assemble(indicator_columns(bar_array(bars)))[WARMUP_BARS:]
-    check_finite(matrix, bars.index[WARMUP_BARS:], symbol)
+    check_finite(matrix, bars.index, symbol, first=WARMUP_BARS)
     return matrix
 
 
-def check_finite(matrix: np.ndarray, index: pd.Index, symbol: str) -> None:
-    """Raise a `FeatureError` naming the first feature and bar that is not finite."""
-    bad = ~np.isfinite(matrix)
-    if bad.any():
-        row, column = np.argwhere(bad)[0]
-        raise FeatureError(
-            f"{symbol}: feature {FEATURE_NAMES[column]} is not finite at "
-            f"{index[row]:%Y-%m-%d} (validate the bars first)"
-        )
+def check_finite(matrix: np.ndarray, index: pd.Index, symbol: str, first: int = 0) -> None:
+    """Raise a `FeatureError` naming the first feature and bar that is not finite; row r
+    of `matrix` is the bar at `index[first + r]`."""
+    if np.isfinite(matrix).all():
+        return
+    row, column = np.argwhere(~np.isfinite(matrix))[0]
+    raise FeatureError(
+        f"{symbol}: feature {FEATURE_NAMES[column]} is not finite at "
+        f"{index[first + row]:%Y-%m-%d} (validate the bars first)"
+    )
 
 
 def assemble(columns: Mapping[str, np.ndarray]) -> np.ndarray:

@@ -54,7 +54,8 @@ class WalkForwardPredictor:
     ) -> None:
         self.samples = samples
         self.config = config
-        self.served = PrecomputedPredictor({}, atr)
+        self.served = PrecomputedPredictor({}, {})
+        self._atr = atr
         self.windows: list[Window] = plan_windows(samples, sessions, config, explain_from)
         self.runner = runner or runner_for()
         self.retrainings = 0
@@ -75,8 +76,17 @@ class WalkForwardPredictor:
                 f"window {forecast.number} starts {forecast.day:%Y-%m-%d} and ends before "
                 f"{forecast.until:%Y-%m-%d}; the replay asked for {day:%Y-%m-%d}..{until:%Y-%m-%d}"
             )
-        for stamp, prediction in zip(forecast.stamps, forecast.predictions, strict=True):
-            self.served.add(stamp, prediction)
+        keys = [
+            (stamp, prediction.symbol)
+            for stamp, prediction in zip(forecast.stamps, forecast.predictions, strict=True)
+        ]
+        # The replay only moves forward: from here on it asks for this window's sessions
+        # alone, so only they are kept (all of a 100-symbol, 10-year run's predictions
+        # with their reasons took over a GB).
+        self.served = PrecomputedPredictor(
+            dict(zip(keys, forecast.predictions, strict=True)),
+            {key: self._atr[key] for key in keys if key in self._atr},
+        )
         self.retrainings += 1
         if self.retrainings == len(self.windows):
             self.close()  # the last window: the workers or the cluster are free again

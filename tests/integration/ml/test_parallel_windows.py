@@ -12,6 +12,7 @@ import pytest
 
 from core.base.calendar import get_calendar
 from core.base.settings import TradingConfig
+from core.base.types import ModelPrediction
 from core.data.simulated import SimulatedMarket
 from core.drivers.backtest import BacktestConfig, history_start
 from core.drivers.backtest.walk_forward import WalkForwardPredictor, WindowOrderError, atr_table
@@ -52,25 +53,35 @@ def samples(history: dict[str, pd.DataFrame]) -> Samples:
     return build_samples(history, lookback=60, target=TARGET)
 
 
-def predictions(
-    samples: Samples, history: dict[str, pd.DataFrame], runner: Runner, **changes: object
-) -> dict[tuple[pd.Timestamp, str], object]:
-    sessions = get_calendar().sessions(START, END)
-    chosen = config(**changes)
+def served(
+    samples: Samples, history: dict[str, pd.DataFrame], runner: Runner
+) -> dict[date, tuple[list[ModelPrediction], dict[str, float]]]:
+    """What the replay is served at each session's decision: predictions and ATR."""
+    calendar = get_calendar()
+    sessions = calendar.sessions(START, END)
+    chosen = config()
     walk = WalkForwardPredictor(samples, atr_table(history), chosen, 0.6, sessions, runner)
-    for _, first, bound in window_bounds(sessions, chosen.retrain_every):
+    out = {}
+    for number, first, bound in window_bounds(sessions, chosen.retrain_every):
         walk.retrain(stamp(first), until_stamp(bound))
+        for day in sessions[number : number + chosen.retrain_every]:
+            batch = walk.predict(SYMBOLS, calendar.session_close(day), 0.6)
+            # Served by the model retrained at this window's first session, not before.
+            assert {p.model_run_id for p in batch.predictions} == {f"bt-{first:%Y%m%d}"}
+            out[day] = (batch.predictions, batch.atr)
     assert walk.retrainings == len(walk.windows)
-    return walk.served._predictions
+    return out
 
 
 def test_windows_give_the_same_predictions_in_this_process_and_in_workers(
     samples: Samples, history: dict[str, pd.DataFrame]
 ) -> None:
-    here = predictions(samples, history, Runner(jobs=1))
-    workers = predictions(samples, history, Runner(jobs=2))
-    assert len(here) == len(SYMBOLS) * len(get_calendar().sessions(START, END))
-    assert here == workers  # probabilities, votes, reasons: every field
+    here = served(samples, history, Runner(jobs=1))
+    workers = served(samples, history, Runner(jobs=2))
+    assert len(here) == len(get_calendar().sessions(START, END))
+    assert all(len(predictions) == len(SYMBOLS) for predictions, _ in here.values())
+    assert all(np.isfinite(list(atr.values())).all() for _, atr in here.values())
+    assert here == workers  # probabilities, votes, reasons, ATR: every field
 
 
 def test_no_window_trains_on_a_label_unknown_at_its_first_session(samples: Samples) -> None:

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from tqdm import tqdm
-
 from core.agent.agent import Agent
+from core.app.cli.progress import Progress
 from core.app.composition import build_agent
 from core.app.console import describe
 from core.base.calendar import get_calendar
@@ -87,11 +86,10 @@ def train_quick_model(
     start = end - timedelta(days=int(365.25 * years))
     bars = market.get_bars(symbols, start, end)
     models = ["gbm", "momentum", *(["lstm"] if lstm else [])]
-    with tqdm(desc="training the demo model", unit="step") as bar:
+    with Progress("training the demo model", unit="step") as bar:
 
         def progress(stage: str, model: str, status: str) -> None:
-            bar.set_postfix_str(f"{model}: {status}")
-            bar.update(1)
+            bar.update(bar.done + 1, f"{model}: {status}")
 
         context = bars.get(CONTEXT_SYMBOL)
         if context is None:

@@ -19,9 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-# PROVIDERS and add_data_arguments stay importable from here for core.app.cli.ml until
-# its own `register` (now declared in commands) goes.
-from core.app.cli.commands import PROVIDERS, add_data_arguments
 from core.app.cli.context import current
 
 if TYPE_CHECKING:
@@ -31,10 +28,8 @@ if TYPE_CHECKING:
     from core.data.provider import MarketDataProvider
 
 __all__ = [
-    "PROVIDERS",
     "StateError",
     "UsageError",
-    "add_data_arguments",
     "check_output",
     "date_range",
     "env_file_of",

@@ -46,7 +46,8 @@ def _needs(args: argparse.Namespace, settings: Any) -> Needs:
 
     ml = settings.trading.ml
     horizon = ml.horizon
-    if args.command != "backtest" and getattr(args, "target", "plan") == "plan":
+    # The backtest's models learn the plan too (core.drivers.backtest.walk_forward).
+    if getattr(args, "target", "plan") == "plan":
         from ml.labels import PlanRules
 
         horizon = PlanRules.from_config(settings.trading).horizon

@@ -17,17 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from core.app.cli.common import (
     UsageError,
-    add_data_arguments,
     date_range,
     load_valid_bars,
     make_provider,
     parse_symbols,
     run_guarded,
 )
+from core.app.cli.progress import Progress
 from core.base.settings import Settings
 from ml.controls import (
     CONTROL_MODELS,
@@ -60,58 +59,6 @@ from ml.walk_forward import (
 LEDGER = "evaluations.jsonl"
 """Every evaluation's configuration and data fingerprint, one JSON line each: how many
 variants have been tried on the same data (the more, the less a good figure means)."""
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    train = subparsers.add_parser("train", help="train the ensemble; it becomes the current model")
-    add_data_arguments(train)
-    _add_model_arguments(train)
-    train.add_argument(
-        "--folds",
-        type=int,
-        help="newest N yearly walk-forward folds for the OOS record and grade "
-        "(0: none, ungraded; default: all)",
-    )
-    train.set_defaults(handler=handle_train)
-    evaluate = subparsers.add_parser("evaluate", help="walk-forward out-of-sample evaluation")
-    add_data_arguments(evaluate)
-    _add_model_arguments(evaluate)
-    evaluate.add_argument("--folds", type=int, help="newest N yearly folds only (default: all)")
-    evaluate.add_argument("--json", type=Path, help="write every figure as JSON here")
-    evaluate.add_argument(
-        "--plots", type=Path, help="write reliability, R-by-decile, R-by-year PNGs here"
-    )
-    evaluate.add_argument(
-        "--no-controls", action="store_true", help="skip the positive and negative controls"
-    )
-    evaluate.set_defaults(handler=handle_evaluate)
-
-
-def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--models", help=f"comma-separated from {','.join(MODEL_NAMES)} (default: ml.models)"
-    )
-    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument(
-        "--target",
-        choices=("plan", "direction"),
-        default="plan",
-        help="plan: P(the plan's trade ends in profit) (default); direction: next-day "
-        "direction, a diagnostic",
-    )
-    parser.add_argument(
-        "--context",
-        default="SPY",
-        help="market context symbol: the trend filter's market half and, with "
-        "--context-features, features for the models (default SPY; none: without)",
-    )
-    parser.add_argument(
-        "--context-features",
-        action="store_true",
-        help="let the models read SPY's context features too (off by default: the "
-        "evaluation did not support them; on the real histories they made the selected "
-        "trades worse, not better)",
-    )
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> list[str]:
@@ -182,30 +129,24 @@ def describe_plan(rules: PlanRules) -> str:
     )
 
 
-class _Progress:
-    """One bar per walk-forward with the fold count as its total; the postfix names the
-    model at work."""
+class _FoldProgress:
+    """One bar (or line now and then) per walk-forward with the fold count as its total;
+    the note names the model at work."""
 
-    def __init__(self, desc: str, total: int) -> None:
-        self.bar = tqdm(desc=desc, total=total, unit="fold", leave=True)
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
 
     def status(self, stage: str, model: str, status: str) -> None:
-        self.bar.set_postfix_str(f"{stage} {model}: {status}", refresh=True)
+        self.progress.update(self.progress.done, f"{stage} {model}: {status}")
 
     def fold(self, _: object = None) -> None:
-        self.bar.update(1)
-
-    def close(self) -> None:
-        self.bar.close()
+        self.progress.update(self.progress.done + 1, self.progress.note)
 
 
 @contextmanager
-def _progress(desc: str, total: int) -> Iterator[_Progress]:
-    bar = _Progress(desc, total)
-    try:
-        yield bar
-    finally:
-        bar.close()
+def _progress(desc: str, total: int) -> Iterator[_FoldProgress]:
+    with Progress(desc, unit="fold", total=total) as progress:
+        yield _FoldProgress(progress)
 
 
 def _fold_count(samples: Samples, config: WalkForwardConfig) -> int:

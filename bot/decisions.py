@@ -134,7 +134,11 @@ async def decide(ctx: BotContext, signal_id: str, variant: Variant | None, asker
         ctx.countdowns.stop(signal_id)
     signal = await _signal(ctx, signal_id)
     _show(
-        ctx, asker.where, formatting.decided(signal, decision, asker.actor, engine.now(), ctx.zone)
+        ctx,
+        asker.where,
+        formatting.decided(
+            signal, decision, asker.actor, engine.now(), ctx.zone, engine.model_proven()
+        ),
     )
     if asker.answer is None:
         _reply(ctx, asker, _outcome(decision))

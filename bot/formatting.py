@@ -117,11 +117,16 @@ def signal(
     return "\n".join(lines)
 
 
-def decided(s: TradingSignal, decision: Decision, actor: str, at: datetime, tz: ZoneInfo) -> str:
-    return (
-        f"{signal(s, tz)}\n\n{decision.status.value.upper()} by {actor} at {when(at, tz)}: "
-        f"{decision.message}"
-    )
+def decided(
+    s: TradingSignal,
+    decision: Decision,
+    actor: str,
+    at: datetime,
+    tz: ZoneInfo,
+    proven: bool | None = None,
+) -> str:
+    outcome = f"{decision.status.value.upper()} by {actor} at {when(at, tz)}"
+    return f"{signal(s, tz, proven=proven)}\n\n{outcome}: {decision.message}"
 
 
 def positions(rows: list[PositionView]) -> str:

@@ -31,7 +31,9 @@ def expired_note(at: datetime, tz: ZoneInfo) -> str:
 
 
 def closed_text(ctx: BotContext, signal: TradingSignal, note: str) -> str:
-    return f"{formatting.signal(signal, ctx.zone)}\n\n{note}"
+    # The record stays in the message after the decision, as it was while it waited.
+    text = formatting.signal(signal, ctx.zone, proven=ctx.engine.model_proven())
+    return f"{text}\n\n{note}"
 
 
 def _still_pending(ctx: BotContext, signal_id: str) -> StillWanted:

@@ -41,6 +41,7 @@ async def test_half_size_buys_half_the_shares_in_one_order(running, telegram) ->
     half = f"buy {pending.quantity // 2:g} AAA"
     await until(lambda: half in shown.text and "FILLED by telegram:42" in shown.text)
     assert shown.markup is None, "the buttons are gone"
+    assert "model record: proven edge" in shown.text, "the record stays after the decision"
     [answer] = telegram.calls_to("answerCallbackQuery")
     assert answer.params["text"] == "Approving (½ size)…"
 

@@ -20,6 +20,7 @@ from core.agent.order_choices import QUEUE_LEAD, OrderChange, Timing, check_chan
 from core.agent.services import Services
 from core.base.errors import AlreadyDecided, InvalidRequest, NotFound, SignalExpiredError
 from core.base.events import Alert, SignalDecided, SignalExpired
+from core.base.explain import when, zone
 from core.base.settings import RuntimeSettings
 from core.base.types import (
     ExitReason,
@@ -249,7 +250,7 @@ def execute(
             signal.id,
             OrderStatus.APPROVED,
             f"{describe_order(row)}: queued for the open; re-checked and sent "
-            f"{row.send_after:%Y-%m-%d %H:%M} UTC",
+            f"{when(row.send_after, zone(services.settings.trading.timezone))}",
             OrderOutcome.of(row),
         )
     if row.time_in_force == "opg" and services.market_is_open():

@@ -39,6 +39,7 @@ async def test_after_the_close_approve_for_the_open_queue_cancel_and_fill_at_the
     press(telegram, bbb, "🌅 At the open")
     await until(lambda: "queued for the open" in aaa.text and "queued for the open" in bbb.text)
     assert aaa.markup is None
+    assert "re-checked and sent Jul 8, 2024, 9:20 AM EDT" in aaa.text, "in the owner's zone"
     for symbol in ("AAA", "BBB"):
         assert get_signal(pending[symbol].id).status is OrderStatus.APPROVED
         assert orders.get_by_signal(pending[symbol].id).time_in_force == "opg"

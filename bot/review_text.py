@@ -57,6 +57,8 @@ def decision_line(d: ReviewedDecision, tz: ZoneInfo) -> str:
     if d.pnl is None or d.full_auto_pnl is None:
         return f"{head}: bars missing"
     state = " (still open)" if d.state == "open" else ""
+    if d.simulated and d.decision in ("approved", "modified"):  # queued, or not filled
+        return f"{head}: not filled yet; as proposed {signed_money(d.full_auto_pnl)}{state}"
     if d.simulated:
         return f"{head}: would have made {signed_money(d.full_auto_pnl)}{state}"
     return f"{head}: {signed_money(d.pnl)}, full auto {signed_money(d.full_auto_pnl)}{state}"

@@ -1,8 +1,12 @@
-"""Engine figures: cycle latency, replay speed against backtesting.py, a large backtest,
-start-to-ready time and resident memory.
+"""Engine figures side by side, all measured in one run on this machine: start-to-ready
+time and resident memory, a 100-symbol live cycle with the LSTM (benchmarks.cycle_bench),
+an Approve press → order (benchmarks.telegram_bench), the replay against backtesting.py
+and vectorbt on the oracle's fixed signals (benchmarks.replay_bench), and 100 symbols ×
+10 years with monthly walk-forward retraining, locally and on a 2-worker LocalCluster
+(benchmarks.walk_forward_bench). Each script also runs alone, with more detail.
 
 Run: .venv/bin/python -m benchmarks.engine_bench [--quick]
-`--quick` skips the 100-symbol × 10-year backtest (several minutes on 2 cores).
+`--quick` skips the two 100 × 10-year backtests.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import textwrap
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from benchmarks import cycle_bench, replay_bench, telegram_bench, walk_forward_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,62 +92,6 @@ def agent_run(home: Path, symbols: int, cycles: int) -> dict[str, float]:
     }
 
 
-def replay_versus_backtesting_py() -> tuple[float, float]:
-    """Sessions per second on the oracle's fixed signals: ours and backtesting.py's."""
-    from backtesting import Backtest
-
-    from core.drivers.backtest import BacktestConfig, run_backtest
-    from tests.integration.core import test_backtest_oracle as oracle
-
-    frame = oracle.series()
-    test_frame = frame.loc[str(oracle.START) :]
-    days = [ts.date() for ts in test_frame.index]
-    predictor = oracle.fixed_predictions(frame, days)
-    began = time.perf_counter()
-    run_backtest(
-        oracle.oracle_settings(),
-        {"ORCL": frame},
-        BacktestConfig(symbols=["ORCL"], start=oracle.START, end=oracle.END),
-        predictor=predictor,
-    )
-    ours = len(days) / (time.perf_counter() - began)
-    data = test_frame.rename(columns=str.capitalize)
-    data.index = data.index.tz_localize(None)
-    oracle.FixedSignals.entry_days = {days[n] for n in oracle.ENTRIES}
-    oracle.FixedSignals.exit_days = {days[n] for n in oracle.EXITS}
-    began = time.perf_counter()
-    Backtest(data, oracle.FixedSignals, cash=10_000, commission=0.0, finalize_trades=True).run()
-    theirs = len(days) / (time.perf_counter() - began)
-    return ours, theirs
-
-
-def large_backtest() -> float:
-    from core.base.settings import Settings, TradingConfig, load_env_settings
-    from core.data.simulated import SimulatedMarket
-    from core.drivers.backtest import BacktestConfig, history_start, run_backtest
-
-    symbols = [f"B{i:03d}" for i in range(100)]
-    config = BacktestConfig(
-        symbols=symbols,
-        start=date(2014, 1, 2),
-        end=date(2023, 12, 29),
-        models=("gbm", "rf", "momentum"),
-        retrain_every=21,
-    )
-    history = SimulatedMarket().get_bars(
-        symbols, history_start(config), datetime(2023, 12, 29, tzinfo=UTC)
-    )
-    settings = Settings(env=load_env_settings(None), trading=TradingConfig())
-    began = time.perf_counter()
-    result = run_backtest(settings, history, config)
-    seconds = time.perf_counter() - began
-    print(
-        f"  {result.sessions} sessions, {result.retrainings} retrainings, "
-        f"{result.metrics['trades']} trades"
-    )
-    return seconds
-
-
 def verdict(value: float, goal: float, lower_is_better: bool = True) -> str:
     met = value <= goal if lower_is_better else value >= goal
     return "met" if met else "MISSED"
@@ -149,14 +99,17 @@ def verdict(value: float, goal: float, lower_is_better: bool = True) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="skip the 100 × 10-year backtest")
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the 100 × 10-year backtests (~10 min)"
+    )
     args = parser.parse_args()
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         light, heavy = Path(folder) / "light", Path(folder) / "heavy"
         train_model(light, ["gbm", "rf", "momentum"])
         train_model(heavy, ["lstm", "gbm", "rf", "momentum"])
-        without = agent_run(light, 100, 7)
-        with_lstm = agent_run(heavy, 100, 7)
+        without = agent_run(light, 100, 3)
+        with_lstm = agent_run(heavy, 100, 3)
     print(
         f"start-to-ready, no LSTM            {without['ready_s']:6.2f} s  "
         f"(goal ≤ 8 s: {verdict(without['ready_s'], 8)})"
@@ -166,11 +119,6 @@ def main() -> None:
         f"(goal ≤ 8 s: {verdict(with_lstm['ready_s'], 8)})"
     )
     print(
-        f"cycle, 100 symbols, LSTM, p50      {with_lstm['cycle_p50_ms']:6.0f} ms "
-        f"(goal ≤ 250 ms: {verdict(with_lstm['cycle_p50_ms'], 250)}; "
-        f"slowest {with_lstm['cycle_first_ms']:.0f} ms)"
-    )
-    print(
         f"resident memory, LSTM              {with_lstm['rss_mb']:6.0f} MB "
         f"(goal ≤ 900 MB: {verdict(with_lstm['rss_mb'], 900)})"
     )
@@ -178,18 +126,51 @@ def main() -> None:
         f"resident memory, no LSTM           {without['rss_mb']:6.0f} MB "
         f"(goal ≤ 350 MB: {verdict(without['rss_mb'], 350)})"
     )
-    ours, theirs = replay_versus_backtesting_py()
-    ratio = ours / theirs
+
+    cycle = cycle_bench.run(symbols=100, cycles=20)
     print(
-        f"replay speed, same fixed signals   {ours:6.0f} sessions/s vs backtesting.py "
-        f"{theirs:.0f}/s: ratio {ratio:.2f} (goal ≥ 1: {verdict(ratio, 1, False)})"
+        f"cycle, 100 symbols, LSTM, p50      {cycle['cycle_p50_ms']:6.0f} ms "
+        f"(p90 {cycle['cycle_p90_ms']:.0f} ms, a new bar each cycle; "
+        f"goal ≤ 100 ms: {verdict(cycle['cycle_p50_ms'], 100)})"
     )
+
+    press = telegram_bench.run(presses=40)
+    print(
+        f"Approve press → order at broker    {press['p50_ms']:6.1f} ms p50 "
+        f"(p90 {press['p90_ms']:.1f}; to the approval {press['to_approval_ms']:.1f}, approval "
+        f"to submit {press['approval_to_submit_ms']:.1f}, submit {press['submit_ms']:.1f}; "
+        f"goal ≤ 25 ms: {verdict(press['p50_ms'], 25)})"
+    )
+
+    replay = replay_bench.run()
+    ratio = float(replay["ours_per_s"]) / float(replay["backtesting_py_per_s"])
+    ceiling = replay.get("vectorbt_per_s")
+    print(
+        f"replay, fixed signals (oracle)     {replay['ours_per_s']:6.0f} sessions/s vs "
+        f"backtesting.py {replay['backtesting_py_per_s']:.0f}/s: ratio {ratio:.2f} "
+        f"(goal ≥ 1: {verdict(ratio, 1, False)}); vectorbt's from_signals "
+        + (f"{ceiling:.0f}/s" if ceiling is not None else "not installed (bench extra)")
+        + f"; {replay['trades']} trades, {replay['stopped']} stopped, identical trades and "
+        f"final equity: {replay['identical']}"
+    )
+
     if not args.quick:
-        seconds = large_backtest()
+        local = walk_forward_bench.run(100, 10, cluster=False)
         print(
-            f"backtest 100 symbols × 10 years    {seconds:6.0f} s  "
-            f"(monthly retraining, no LSTM; goal ≤ 120 s: {verdict(seconds, 120)})"
+            f"backtest 100 symbols × 10 years    {local['wall_s']:6.0f} s  "
+            f"(monthly retraining of gbm + rf + momentum in local processes, "
+            f"{local['cpu_s']:.0f} s CPU, peak memory {local['peak_mb']} MB here / "
+            f"{local['peak_child_mb']} MB largest worker; goal ≤ 120 s: "
+            f"{verdict(float(local['wall_s']), 120)})"
         )
+        remote = walk_forward_bench.run(100, 10, cluster=True)
+        same = remote["fingerprint"] == local["fingerprint"]
+        print(
+            f"the same on a 2-worker LocalCluster {remote['wall_s']:5.0f} s  "
+            f"(identical trades and equity: {same}; final equity "
+            f"{remote['final_equity']:,.2f} vs {local['final_equity']:,.2f})"
+        )
+    print(f"(all measured in this run, {time.perf_counter() - began:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,11 @@ Single-threaded by design (a replay is one thread); `transaction()` is a no-op.
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from core.base.types import (
@@ -73,11 +75,17 @@ class MemorySignals:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
         self.rows: dict[str, _SignalEntry] = {}
+        self._pending: dict[str, _SignalEntry] = {}
+        """The waiting ones: a long replay asks for them every session, and a signal
+        never becomes pending again once decided."""
 
     def save_signal(self, signal: TradingSignal) -> None:
         if signal.id in self.rows:
             raise ValueError(f"signal {signal.id} exists")
-        self.rows[signal.id] = _SignalEntry(signal, signal.created_at)
+        entry = _SignalEntry(signal, signal.created_at)
+        self.rows[signal.id] = entry
+        if signal.status is OrderStatus.PENDING:
+            self._pending[signal.id] = entry
 
     def save_refused(
         self, signal: TradingSignal, reasons: list[str], *, actor: str, now: datetime
@@ -118,6 +126,7 @@ class MemorySignals:
                 return False
         entry.signal = entry.signal.model_copy(update={"status": to_status})
         entry.updated_at = now
+        self._pending.pop(signal_id, None)  # no transition leads back to pending
         if to_status in DECISIONS:
             entry.decided_at, entry.decided_by = now, actor
         self._store.audit.record(
@@ -130,6 +139,8 @@ class MemorySignals:
         return True
 
     def _where(self, status: OrderStatus) -> list[TradingSignal]:
+        if status is OrderStatus.PENDING:
+            return [e.signal for e in self._pending.values()]
         return [e.signal for e in self.rows.values() if e.signal.status is status]
 
     def pending(self, now: datetime) -> list[TradingSignal]:
@@ -179,6 +190,12 @@ class MemoryOrders:
         without scanning a long replay's whole journal."""
         self.fills: list[FillRow] = []
         self._commission: dict[int, float] = {}
+        self._created: list[datetime] = []
+        self._in_creation_order: list[OrderRecord] = []
+        """Rows by creation time (a replay's clock only moves forward), so "since" is a
+        binary search rather than a scan of the whole journal."""
+        self._client_ids: list[str] = []
+        """Every client order id, sorted: the ids with a prefix are one range of it."""
 
     def write_intent(self, intent: IntentFields, now: datetime) -> tuple[OrderRecord, bool]:
         existing = self.by_client_id.get(intent.client_order_id)
@@ -210,6 +227,14 @@ class MemoryOrders:
     def _add(self, record: OrderRecord) -> None:
         self.rows[record.id] = record
         self.by_client_id[record.client_order_id] = record
+        insort(self._client_ids, record.client_order_id)
+        if self._created and record.created_at < self._created[-1]:
+            position = bisect_right(self._created, record.created_at)
+            self._created.insert(position, record.created_at)
+            self._in_creation_order.insert(position, record)
+        else:
+            self._created.append(record.created_at)
+            self._in_creation_order.append(record)
         if record.signal_id is not None:
             self._by_signal.setdefault(record.signal_id, record)
         if record.status in _OPEN:
@@ -252,7 +277,15 @@ class MemoryOrders:
         return sorted(waiting, key=lambda r: (r.send_after, r.id))
 
     def client_ids_like(self, prefix: str) -> list[str]:
-        return [cid for cid in self.by_client_id if cid.startswith(prefix)]
+        out = []
+        for cid in islice(self._client_ids, bisect_left(self._client_ids, prefix), None):
+            if not cid.startswith(prefix):
+                break
+            out.append(cid)
+        return out
+
+    def _created_since(self, since: datetime) -> list[OrderRecord]:
+        return self._in_creation_order[bisect_left(self._created, since) :]
 
     def recent(self, limit: int = 100, since: datetime | None = None) -> list[OrderRecord]:
         rows = [r for r in self.rows.values() if since is None or r.created_at >= since]
@@ -261,11 +294,8 @@ class MemoryOrders:
     def decisions_since(self, since: datetime) -> list[OrderRecord]:
         return [
             r
-            for r in self.rows.values()
-            if r.created_at >= since
-            and not r.external
-            and r.purpose != PROTECT
-            and r.submitted_at is not None
+            for r in self._created_since(since)
+            if not r.external and r.purpose != PROTECT and r.submitted_at is not None
         ]
 
     def update(

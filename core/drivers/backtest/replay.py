@@ -98,7 +98,7 @@ def run_backtest(
     In memory by default (no SQL per step; the same rules as SQLite, checked by a parity
     test); pass `SqliteStore()` to replay through the database like the live agent.
     `keep`: a SQLite file that keeps the run's journal, book and equity afterwards."""
-    store = store or MemoryStore()
+    store = store or MemoryStore(keep_predictions=False)
     in_memory = isinstance(store, MemoryStore)
     calendar = get_calendar()
     sessions = calendar.sessions(config.start, config.end)

@@ -19,6 +19,7 @@ from core.base.types import (
     TradingStatus,
 )
 from storage.journal import NewFill, PlannedStop
+from storage.memory_store import MemoryStore
 from storage.orders import IntentFields
 from storage.port import Store
 
@@ -167,3 +168,15 @@ def test_flatten_jobs_equity_and_predictions(store: Store) -> None:
     store.predictions.score(waiting, outcome=1, realized_return=0.01, at=T0)
     assert store.predictions.unscored(T0) == []
     assert [p.outcome for p in store.predictions.scored()] == [1]
+
+
+def test_a_replays_store_keeps_no_prediction_log() -> None:
+    """A replay's predictions are never written back, so its store does not keep them
+    (and the close's scoring job has nothing to walk)."""
+    store = MemoryStore(keep_predictions=False)
+    prediction = ModelPrediction(
+        symbol="AAA", timestamp=datetime(2024, 7, 1, tzinfo=UTC), probability_up=0.6
+    )
+    assert store.predictions.save_predictions([prediction]) == 0
+    assert store.predictions.unscored(datetime(2025, 1, 1, tzinfo=UTC)) == []
+    assert MemoryStore().predictions.save_predictions([prediction]) == 1

@@ -212,7 +212,7 @@ class RemoteTelegram(FakeTelegramServer):
 
 
 class _Host(BaseManager):
-    pass
+    """Serves the fake Bot API from a process of its own."""
 
 
 _Host.register("RemoteTelegram", RemoteTelegram)

@@ -3,14 +3,15 @@ while a signal waits for the owner; the Telegram message counts down the demo's 
 window, one reminder arrives at half-time, an approval while the clock is held
 executes, and a signal nobody decides is edited "expired at …".
 
-The window is a few seconds here rather than a minute: what is checked is that the
-simulated clock does not move while the owner takes their time, and that the press
-still executes at the held moment."""
+The owner's window is 30 s here rather than the default minute, and they approve after
+20 s: what is checked is that the simulated clock does not move while the owner takes
+their time, and that the press still executes at the held moment."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import time
 from datetime import date
 
 from core.base.types import OrderStatus
@@ -49,19 +50,22 @@ async def test_the_demo_waits_for_the_owner_who_is_reminded_and_approves(
 ) -> None:
     agent, predictor, _ = running
     predictor.probabilities = {"AAA": 0.57}
-    day = await demo_day(agent, window=8.0)
+    day = await demo_day(agent, window=30.0)
     await until(lambda: announcement(telegram) is not None)
     shown = announcement(telegram)
+    shown_at = time.monotonic()
     # The message shows the demo's window, not the signal's 15 minutes of simulated time.
-    await until(lambda: (seconds_left(shown.text) or 99) <= 8)
+    await until(lambda: (seconds_left(shown.text) or 99) <= 30)
     held = clock.now()
     [pending] = await agent.engine.pending_signals()
 
-    await until(lambda: reminders(telegram), timeout=8)
+    await until(lambda: reminders(telegram), timeout=20)
     [reminder] = reminders(telegram)
     assert reminder.reply_to == shown.message_id
     assert "left to decide: BUY" in reminder.text
-    assert (seconds_left(reminder.text.replace("⏰", "⏳", 1)) or 0) <= 5
+    assert (seconds_left(reminder.text.replace("⏰", "⏳", 1)) or 0) <= 15
+    # A person takes their time: the approval comes 20 s after the message.
+    await asyncio.sleep(max(0.0, 20.0 - (time.monotonic() - shown_at)))
     assert clock.now() == held, "the simulated clock waited for the owner"
     assert not day.done()
 

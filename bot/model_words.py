@@ -31,14 +31,6 @@ def typical_probability(prediction: ModelPrediction) -> float:
     return EVEN_ODDS
 
 
-def claim_label(signal: TradingSignal) -> str:
-    """What the signal's probability is the probability of."""
-    prediction = signal.prediction
-    if prediction is None or prediction.target == "plan":
-        return "P(profit)"
-    return "P(down)" if signal.signal_type is SignalType.SELL else "P(up)"
-
-
 def _signed(value: float) -> str:
     """`+0.15`, `−0.30` (a real minus sign, as every number the owner reads)."""
     return f"{MINUS if value < 0 else '+'}{abs(value):.2f}"
@@ -61,7 +53,7 @@ def profit_line(signal: TradingSignal, proven: bool | None) -> str:
     """`P(profit) 0.58 (typical 0.54) · expected +0.15 R = +$30 (typical +0.15 R) ·
     model record: no proven edge`. The dollars are the expected R times the trade's
     planned risk (what the stop would lose)."""
-    parts = [f"{claim_label(signal)} {signal.confidence:.2f}"]
+    parts = [f"{explain.claim_label(signal)} {signal.confidence:.2f}"]
     prediction = signal.prediction
     if prediction is not None:
         typical = typical_probability(prediction)

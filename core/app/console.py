@@ -17,6 +17,7 @@ from core.base.events import (
     StopTriggered,
     TradingStateChanged,
 )
+from core.base.explain import claim_label
 
 
 def describe(event: Event) -> str | None:
@@ -26,7 +27,8 @@ def describe(event: Event) -> str | None:
             verb = "asks for approval" if asks else "will execute"
             return (
                 f"SIGNAL  {s.signal_type.value.upper()} {s.quantity} {s.symbol} @ {s.price:.2f} "
-                f"conf {s.confidence:.2f} stop {s.stop_price or 0:.2f} — {verb} [{s.id}]"
+                f"{claim_label(s)} {s.confidence:.2f} stop {s.stop_price or 0:.2f} — {verb} "
+                f"[{s.id}]"
             )
         case SignalDecided(symbol=symbol, status=status, actor=actor):
             return f"DECIDED {symbol} {status.value} by {actor}"

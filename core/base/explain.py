@@ -514,6 +514,14 @@ def rough_money(value: float) -> str:
     return signed_money(value)
 
 
+def claim_label(signal: TradingSignal) -> str:
+    """What a signal's probability (`confidence`) is the probability of."""
+    prediction = signal.prediction
+    if prediction is None or prediction.target == "plan":
+        return "P(profit)"
+    return "P(down)" if signal.signal_type is SignalType.SELL else "P(up)"
+
+
 def model_view(
     prediction: ModelPrediction, risk_amount: float = 0.0, *, proven: bool | None = None
 ) -> str:

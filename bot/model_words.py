@@ -17,7 +17,6 @@ from typing import Any
 
 from core.agent.engine import ModelReport
 from core.base import explain
-from core.base.explain import MINUS, signed_money
 from core.base.types import ModelPrediction, SignalType, TradingSignal
 
 EVEN_ODDS = 0.5
@@ -29,18 +28,6 @@ def typical_probability(prediction: ModelPrediction) -> float:
     if prediction.target == "plan" and prediction.base_rate is not None:
         return prediction.base_rate
     return EVEN_ODDS
-
-
-def _signed(value: float) -> str:
-    """`+0.15`, `−0.30` (a real minus sign, as every number the owner reads)."""
-    return f"{MINUS if value < 0 else '+'}{abs(value):.2f}"
-
-
-def _rough_money(value: float) -> str:
-    """`+$30`, `−$4.50`: an expectation, so whole dollars from $10 on."""
-    if abs(value) >= 10:
-        return f"{MINUS if value < 0 else '+'}${abs(value):,.0f}"
-    return signed_money(value)
 
 
 def record_words(proven: bool | None) -> str:
@@ -60,12 +47,7 @@ def profit_line(signal: TradingSignal, proven: bool | None) -> str:
         if signal.signal_type is SignalType.SELL and prediction.target != "plan":
             typical = 1.0 - typical
         parts[0] += f" (typical {typical:.2f})"
-        if prediction.expected_r is not None:
-            expected = f"expected {_signed(prediction.expected_r)} R"
-            if signal.risk_amount:
-                expected += f" = {_rough_money(prediction.expected_r * abs(signal.risk_amount))}"
-            if prediction.typical_r is not None:
-                expected += f" (typical {_signed(prediction.typical_r)} R)"
+        if (expected := explain.expected_words(prediction, signal.risk_amount)) is not None:
             parts.append(expected)
     parts.append(record_words(proven))
     return " · ".join(parts)

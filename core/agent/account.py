@@ -3,6 +3,7 @@ the journal (one place, so the pipeline and the approval re-check agree)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
 from core.base.calendar import ExchangeCalendar
@@ -12,6 +13,7 @@ from risk.checks import AccountView, RecentOrder
 from risk.daily_loss import session_of
 from risk.portfolio import HeldPosition
 from storage.port import Store
+from storage.records import FillRow
 
 MAX_DAY_TRADE_WINDOW = 60
 """Sessions of fills read for the day-trade count (the setting's upper bound)."""
@@ -55,7 +57,11 @@ def account_view(
     sessions = calendar.previous_sessions(
         session_of(now), min(day_trade_window, MAX_DAY_TRADE_WINDOW)
     )
-    unsettled = unsettled_proceeds(store, day_start) if account.is_cash_account else 0.0
+    # One read of the journal's fills serves both figures (the day-trade window starts
+    # first): each read parses every fill's row.
+    window_start = datetime.combine(sessions[0], time(), tzinfo=UTC) if sessions else day_start
+    fills = store.orders.fills_since(min(window_start, day_start))
+    unsettled = unsettled_proceeds(fills, day_start) if account.is_cash_account else 0.0
     return AccountView(
         equity=account.equity,
         buying_power=max(account.buying_power - unsettled, 0.0),
@@ -63,28 +69,31 @@ def account_view(
         positions=positions,
         recent_orders=recent,
         orders_today=len(decisions),
-        day_trade_sessions=day_trades(store, sessions),
+        day_trade_sessions=day_trades(fills, sessions),
         recent_sessions=sessions,
     )
 
 
-def unsettled_proceeds(store: Store, session_start: datetime) -> float:
+def unsettled_proceeds(fills: Sequence[FillRow], session_start: datetime) -> float:
     """Sale proceeds of this session, which settle the next one (T+1)."""
     return sum(
         fill.quantity * fill.price - fill.commission
-        for fill in store.orders.fills_since(session_start)
-        if fill.side == OrderSide.SELL.value
+        for fill in fills
+        if fill.side == OrderSide.SELL.value and fill.filled_at >= session_start
     )
 
 
-def day_trades(store: Store, sessions: list[date]) -> list[date]:
-    """Sessions (among `sessions`) with a sell of a position bought the same session."""
+def day_trades(fills: Sequence[FillRow], sessions: list[date]) -> list[date]:
+    """Sessions (among `sessions`) with a sell of a position bought the same session;
+    `fills` in time order."""
     if not sessions:
         return []
     start = datetime.combine(sessions[0], time(), tzinfo=UTC)
     bought: dict[tuple[str, date], bool] = {}
     trades = []
-    for fill in store.orders.fills_since(start):
+    for fill in fills:
+        if fill.filled_at < start:
+            continue
         key = (fill.symbol, session_of(fill.filled_at))
         if fill.side == OrderSide.BUY.value:
             bought[key] = True

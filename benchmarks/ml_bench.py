@@ -11,8 +11,15 @@ real data.
   random-forest mode on one thread, and LightGBM with two threads against one — CPU
   seconds, hold-out log loss and AUC, on the plan target with the stock's own
   features, trained on 2002–2014 and scored on 2015–2024 (one fixed split, nothing
-  tuned on it).
-Run: .venv/bin/python -m benchmarks.ml_bench [--real-data ../shared/data]
+  tuned on it);
+- with `--windows` (and `--real-data DIR`): the tree members' sizes before and after
+  (gbm 300 trees at learning rate 0.03 → 150 at 0.06; rf 100 trees over 255 bins → 50
+  over 63) over rolling windows as a backtest retrains them — six windows of the
+  100-symbol, 10-year simulated backtest (20,000 training samples each) and half-yearly
+  windows 2012–2024 of the real stocks (three years of training each): CPU per window
+  (the gbm's with the reasons it computes for the window ahead), pooled out-of-sample
+  log loss and AUC.
+Run: .venv/bin/python -m benchmarks.ml_bench [--real-data ../shared/data] [--windows]
 """
 
 from __future__ import annotations
@@ -31,14 +38,16 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import log_loss, roc_auc_score
 
 from core.data.simulated import SimulatedMarket
-from ml.dataset import build_samples
+from ml.dataset import Samples, build_samples
 from ml.ensemble import Ensemble
 from ml.models import create_models
 from ml.models.forest import ForestModel
 from ml.models.gbm import GbmModel
+from ml.packing import take
 from ml.targets import PlanTarget
 
 END = datetime(2023, 12, 29, tzinfo=UTC)
+START_2014 = pd.Timestamp("2014-01-02", tz="UTC")
 REAL_SYMBOLS = ("AAPL", "JPM", "KO", "MSFT", "NVDA", "PLTR", "XOM")
 
 
@@ -161,11 +170,81 @@ def real_data(folder: Path) -> None:
     _measure("gbm after: LightGBM, 1 thread", lambda: fitted(GbmModel(threads=1)), y)
 
 
+SIZES: dict[str, Callable[[], GbmModel | ForestModel]] = {
+    "gbm before: 300 trees, learning rate 0.03": lambda: GbmModel(rounds=300, learning_rate=0.03),
+    "gbm after: 150 trees, learning rate 0.06": GbmModel,
+    "rf before: 100 trees, 255 bins": lambda: ForestModel(trees=100, bins=255),
+    "rf after: 50 trees, 63 bins": ForestModel,
+}
+
+
+def _compare_sizes(label: str, windows: list[tuple[Samples, Samples]]) -> None:
+    print(
+        f"{label}: {len(windows)} windows, {sum(len(a) for _, a in windows):,} "
+        "out-of-sample samples"
+    )
+    for name, make in SIZES.items():
+        cpu, predicted, labels = 0.0, [], []
+        for train, ahead in windows:
+            model = make()
+            began = time.process_time()
+            model.fit(train)
+            predicted.append(model.predict_proba(ahead))
+            if isinstance(model, GbmModel):
+                model.contributions(ahead)  # the reasons a backtest window computes
+            cpu += time.process_time() - began
+            labels.append(ahead.labels)
+        p, y = np.concatenate(predicted), np.concatenate(labels)
+        print(
+            f"  {name:<42} CPU {cpu / len(windows):5.2f} s per window  "
+            f"log loss {log_loss(y, p):.4f}  AUC {roc_auc_score(y, p):.4f}"
+        )
+
+
+def simulated_windows() -> None:
+    """Six windows spread over the 100-symbol, 10-year backtest of walk_forward_bench."""
+    from core.drivers.backtest import BacktestConfig, history_start
+    from core.drivers.backtest.windows import plan_windows
+
+    names = [f"B{i:03d}" for i in range(100)]
+    config = BacktestConfig(symbols=names, start=datetime(2014, 1, 2).date(), end=END.date())
+    bars = SimulatedMarket().get_bars(names, history_start(config), END)
+    samples = build_samples(bars, target=PlanTarget())
+    sessions = sorted({stamp.date() for stamp in samples.timestamps if stamp >= START_2014})
+    planned = plan_windows(samples, sessions, config, explain_from=0.6)
+    chosen = [planned[int(len(planned) * share)] for share in (0.1, 0.25, 0.4, 0.55, 0.7, 0.85)]
+    windows = [
+        (take(samples, w.train).labelled(), take(samples, w.ahead).labelled()) for w in chosen
+    ]
+    _compare_sizes("simulated market, 100 symbols", windows)
+
+
+def real_windows(folder: Path) -> None:
+    bars = {s: _read(folder, s) for s in REAL_SYMBOLS}
+    samples = build_samples(bars, target=PlanTarget()).labelled()
+    stamps = samples.timestamps
+    windows = []
+    for first in pd.date_range("2012-01-01", "2024-06-01", freq="6MS", tz="UTC"):
+        # Three years of training, purged by the 20-session horizon (30 calendar days).
+        train = (stamps >= first - pd.Timedelta(days=1096)) & (
+            stamps < first - pd.Timedelta(days=30)
+        )
+        ahead = (stamps >= first) & (stamps < first + pd.DateOffset(months=6))
+        if ahead.any():
+            windows.append((samples.subset(train), samples.subset(ahead)))
+    _compare_sizes(f"real data ({', '.join(REAL_SYMBOLS)}), half-yearly", windows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real-data", type=Path, help="folder of TICKER.csv (tree members only)")
+    parser.add_argument("--windows", action="store_true", help="tree sizes over rolling windows")
     args = parser.parse_args()
-    if args.real_data:
+    if args.windows:
+        simulated_windows()
+        if args.real_data:
+            real_windows(args.real_data)
+    elif args.real_data:
         real_data(args.real_data)
     else:
         simulated()

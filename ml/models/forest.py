@@ -6,6 +6,12 @@ kind of forest — bootstrap-like row bagging, a random share of the features pe
 fully averaged trees, no boosting — in a tenth of the time at equal hold-out AUC
 (figures in `benchmarks/ml_bench.py --real-data`). The trees stay shallow with many
 samples per leaf: daily outcomes are mostly noise.
+
+50 trees over 63 feature bins rather than 100 over 255: 2.6-2.9× cheaper at the same
+out-of-sample figures — over six 100-symbol backtest windows of the simulated market,
+log loss 0.7052 vs 0.7037 and AUC 0.579 vs 0.581; over 25 half-yearly windows of seven
+real stocks, log loss 0.7137 vs 0.7142 and AUC 0.489 vs 0.490
+(`benchmarks/ml_bench.py --windows`).
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ _LEGACY_FILE = "rf.joblib"
 class ForestModel:
     name = "rf"
 
-    def __init__(self, *, seed: int = 7, trees: int = 100, threads: int = 1) -> None:
+    def __init__(self, *, seed: int = 7, trees: int = 50, bins: int = 63, threads: int = 1) -> None:
         self.seed = seed
         self.trees = trees
+        self.bins = bins
         self.threads = threads
         self._booster: lgb.Booster | None = None
         self._legacy: Any = None
@@ -45,6 +52,7 @@ class ForestModel:
             "max_depth": 8,
             "num_leaves": 255,
             "min_data_in_leaf": 50,
+            "max_bin": self.bins,  # an averaged forest of shallow trees needs no finer cuts
             "seed": self.seed,
             "deterministic": True,
             "force_row_wise": True,

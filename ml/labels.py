@@ -184,17 +184,26 @@ def follow_trade(
     through the stop exits at the open), then the stop trails with its high and the ATR
     of the bars before it; at the close of `last`, the time exit. Returns the exit price
     before slippage, the exit session's position and the reason. `last` must be a bar of
-    `bars`; the labels and the decision review both walk trades here."""
-    for day in range(first, last + 1):
-        hit = check_stop(state, open_price=float(bars.opens[day]), low=float(bars.lows[day]))
+    `bars` and `first` at least 1 (the stop trails with the ATR of the bar before); the
+    labels and the decision review both walk trades here."""
+    if first < 1:
+        raise ValueError(f"first session {first}: a trade starts after its signal's bar")
+    # Plain floats for the trade's sessions: a numpy scalar per read, millions of times
+    # for a large backtest's labels, cost more than the walk itself.
+    opens = bars.opens[first : last + 1].tolist()
+    highs = bars.highs[first : last + 1].tolist()
+    lows = bars.lows[first : last + 1].tolist()
+    atrs = bars.atr[first - 1 : last].tolist()  # the ATR known before each session
+    for k, day in enumerate(range(first, last + 1)):
+        hit = check_stop(state, open_price=opens[k], low=lows[k])
         if hit is not None:
             return hit.price, day, hit.reason
         if day == last:
             break
-        trail_atr = float(bars.atr[day - 1])
+        trail_atr = atrs[k]
         state = update_trailing(
             state,
-            high=float(bars.highs[day]),
+            high=highs[k],
             atr=trail_atr if math.isfinite(trail_atr) else None,
             rules=rules.trailing,
         )

@@ -11,13 +11,16 @@ from ml.labels import (
     EXIT_STOP,
     EXIT_TIME,
     EXIT_TRAILING,
+    BarArrays,
     PlanRules,
     atr_series,
     direction_labels,
+    follow_trade,
     future_volatility_labels,
     plan_outcomes,
 )
 from ml.targets import DirectionTarget, PlanTarget, VolatilityTarget
+from risk.stops import LongStop
 
 SIGNAL = 20
 SLIP = 5 / 10_000
@@ -151,3 +154,11 @@ def test_volatility_label_compares_the_future_with_the_known_median() -> None:
     assert calm.isin([0.0, 1.0]).all()  # calm ahead: a coin flip around the median
     assert labels.iloc[300:370].eq(1.0).all()  # storm ahead, above the calm median
     assert np.isnan(labels.iloc[-20:]).all()
+
+
+def test_a_trade_cannot_start_on_the_first_bar() -> None:
+    # The stop trails with the ATR of the bar before each session: there is none before
+    # bar 0 (numpy would have read the last bar's, from the future).
+    arrays = BarArrays.of(flat_bars(), rules())
+    with pytest.raises(ValueError, match="first session 0"):
+        follow_trade(LongStop.open(100.0, 96.0), arrays, first=0, last=5, rules=rules())

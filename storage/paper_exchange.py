@@ -148,7 +148,14 @@ def _position(row: PaperPosition) -> PaperPositionRecord:
 
 
 def positions() -> list[PaperPositionRecord]:
-    return [_position(row) for row in PaperPosition.select().order_by(PaperPosition.symbol)]
+    # Plain tuples: the account's value reads every position, several times a session.
+    rows = PaperPosition.select(
+        PaperPosition.symbol,
+        PaperPosition.quantity,
+        PaperPosition.avg_entry_price,
+        PaperPosition.updated_at,
+    ).order_by(PaperPosition.symbol)
+    return [PaperPositionRecord(*row) for row in rows.tuples()]
 
 
 def held(symbol: str) -> float:

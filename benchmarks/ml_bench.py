@@ -92,13 +92,13 @@ def simulated() -> None:
     began = time.perf_counter()
     build_samples(live_bars, context=live_spy)
     context_ms = (time.perf_counter() - began) * 1000
-    # Reasons are computed for signals a person may see (an edge of at least min_edge).
-    explain_from = 0.60
-    ensemble.predictions(live, explain_from=explain_from)  # warm-up: traces the LSTM graph
+    # Reasons are computed where a signal may follow (the default min_edge).
+    explain_edge = 0.05
+    ensemble.predictions(live, explain_edge=explain_edge)  # warm-up: traces the LSTM graph
     runs = []
     for _ in range(20):
         began = time.perf_counter()
-        predictions = ensemble.predictions(live, explain_from=explain_from)
+        predictions = ensemble.predictions(live, explain_edge=explain_edge)
         runs.append((time.perf_counter() - began) * 1000)
     p50 = statistics.median(runs)
     explained = sum(1 for p in predictions if p.top_features)
@@ -110,7 +110,7 @@ def simulated() -> None:
     )
     print(
         f"  with reasons for               {explained} of {len(predictions)} "
-        f"(confidence ≥ {explain_from})"
+        f"(where a signal may follow at an edge of {explain_edge})"
     )
     began = time.perf_counter()
     ensemble.predictions(live)
@@ -211,7 +211,7 @@ def simulated_windows() -> None:
     bars = SimulatedMarket().get_bars(names, history_start(config), END)
     samples = build_samples(bars, target=PlanTarget())
     sessions = sorted({stamp.date() for stamp in samples.timestamps if stamp >= START_2014})
-    planned = plan_windows(samples, sessions, config, explain_from=0.6)
+    planned = plan_windows(samples, sessions, config, explain_edge=0.05)
     chosen = [planned[int(len(planned) * share)] for share in (0.1, 0.25, 0.4, 0.55, 0.7, 0.85)]
     windows = [
         (take(samples, w.train).labelled(), take(samples, w.ahead).labelled()) for w in chosen

@@ -39,7 +39,7 @@ from ml.models import Model, load_model
 from ml.models.base import ModelError
 from ml.models.gbm import GbmModel
 from ml.outlook import PlanOutlook
-from ml.selection import SelectionRule
+from ml.selection import SelectionRule, may_signal
 from ml.splits import holdout
 from ml.targets import TargetName
 
@@ -217,19 +217,31 @@ class Ensemble:
         samples: Samples,
         *,
         model_run_id: str | None = None,
-        explain_from: float = 0.0,
+        explain_edge: float | None = None,
     ) -> list[ModelPrediction]:
-        """A `ModelPrediction` per sample with each member's vote; the top reasons are
-        attached where the confidence is at least `explain_from` (reasons cost far more
-        than probabilities, and only signals a person sees need them).
+        """A `ModelPrediction` per sample with each member's vote. The top reasons are
+        attached where a signal can follow at the owner's `explain_edge` (its
+        `min_edge`; `ml.selection.may_signal`, the rule the signal policy applies) —
+        reasons cost far more than probabilities, and only signals a person sees need
+        them; None explains every sample.
 
         For the plan target `probability_up` carries P(the trade ends in profit), shown
         with its expected R and the plan's typical values over the training history."""
         final, members = self.predict_with_members(samples)
-        confidence = np.maximum(final, 1.0 - final)
-        reasons = self._reasons(samples, confidence >= explain_from)
-        expected = self.expected_r(final)
         outlook, selection = self.outlook, self.selection
+        wanted = (
+            np.ones(len(final), dtype=bool)
+            if explain_edge is None
+            else may_signal(
+                final,
+                target=self.target,
+                base_rate=outlook.base_rate if outlook else None,
+                selection_threshold=selection.threshold if selection else None,
+                min_edge=explain_edge,
+            )
+        )
+        reasons = self._reasons(samples, wanted)
+        expected = self.expected_r(final)
         target = self.target if self.target in ("plan", "direction") else None
         symbols = samples.symbols
         stamps = samples.timestamps

@@ -18,6 +18,9 @@ import numpy as np
 SELECT_MARGIN = 0.05
 """P(profit) must beat the hold-out's base rate by this much (fixed, not fit to results)."""
 
+NO_IDEA = 0.5
+"""The typical of a direction prediction (and of a plan one from a run that has none)."""
+
 
 @dataclass(frozen=True)
 class SelectionRule:
@@ -38,3 +41,50 @@ class SelectionRule:
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> SelectionRule | None:
         return cls(**data) if data else None
+
+
+def typical_for(target: object, base_rate: object) -> float:
+    """What a probability must beat to mean anything: the plan's base rate for the plan
+    target, even odds for direction (and for runs from before base rates)."""
+    if target == "plan" and isinstance(base_rate, float):
+        return base_rate
+    return NO_IDEA
+
+
+def buy_bar(
+    *, base_rate: float | None, selection_threshold: float | None, min_edge: float
+) -> float:
+    """The P(profit) at which a plan trade is bought: the owner's `min_edge` over the
+    typical, and at least the model's own selection bar (the threshold its grade was
+    measured at)."""
+    bar = typical_for("plan", base_rate) + min_edge
+    return bar if selection_threshold is None else max(bar, selection_threshold)
+
+
+def direction_leans(p: Any, min_edge: float) -> tuple[Any, Any]:
+    """(up, down) for a direction probability (a float or an array): `min_edge` away
+    from even odds upwards (a buy when flat) or downwards (a sell when long)."""
+    up = p >= NO_IDEA + min_edge
+    down = (p < NO_IDEA) & (NO_IDEA - p >= min_edge)
+    return up, down
+
+
+def may_signal(
+    probability: np.ndarray,
+    *,
+    target: str | None,
+    base_rate: float | None,
+    selection_threshold: float | None,
+    min_edge: float,
+) -> np.ndarray:
+    """Which predictions can become a signal, whatever is held: a plan prediction at its
+    buy bar (the plan never sells on a forecast), a direction one leaning either way.
+    Only these deserve reasons, which cost far more than the probabilities."""
+    p = np.asarray(probability, dtype=float)
+    if target == "plan":
+        bar = buy_bar(
+            base_rate=base_rate, selection_threshold=selection_threshold, min_edge=min_edge
+        )
+        return p >= bar
+    up, down = direction_leans(p, min_edge)
+    return np.asarray(up | down, dtype=bool)

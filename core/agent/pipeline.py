@@ -20,7 +20,6 @@ from core.agent.gate import GateView, check_trade, read_gate_view, sell_quantity
 from core.agent.predictor import Predictor
 from core.agent.services import Services
 from core.agent.signal_policy import (
-    NO_IDEA,
     Route,
     edge,
     expiry,
@@ -84,7 +83,7 @@ def run_cycle(
     runtime = runtime or services.runtime.get()
     report = CycleReport(at=now)
     # Reasons are worth computing only where a signal may follow.
-    batch = predictor.predict(runtime.symbols, now, explain_from=NO_IDEA + runtime.min_edge)
+    batch = predictor.predict(runtime.symbols, now, explain_edge=runtime.min_edge)
     for problem in batch.problems:
         if problem.blocking:
             services.bus.publish(DataProblemRaised(symbol=problem.symbol, detail=str(problem)))

@@ -54,7 +54,7 @@ class PredictionBatch:
 
 class Predictor(Protocol):
     def predict(
-        self, symbols: Sequence[str], now: datetime, explain_from: float
+        self, symbols: Sequence[str], now: datetime, explain_edge: float | None
     ) -> PredictionBatch: ...
 
 
@@ -106,7 +106,7 @@ class LivePredictor:
         return feature_history_start(now, self._lookback)
 
     def predict(
-        self, symbols: Sequence[str], now: datetime, explain_from: float
+        self, symbols: Sequence[str], now: datetime, explain_edge: float | None
     ) -> PredictionBatch:
         batch = PredictionBatch()
         ensemble, run_id = self._models.current()
@@ -126,7 +126,7 @@ class LivePredictor:
                 return batch
             samples = self._features.samples(usable, lookback=self._lookback, horizon=self._horizon)
         batch.predictions = ensemble.predictions(
-            samples, model_run_id=run_id, explain_from=explain_from
+            samples, model_run_id=run_id, explain_edge=explain_edge
         )
         return batch
 
@@ -237,7 +237,7 @@ class PrecomputedPredictor:
         self._predictions[(bar_time, prediction.symbol)] = prediction
 
     def predict(
-        self, symbols: Sequence[str], now: datetime, explain_from: float
+        self, symbols: Sequence[str], now: datetime, explain_edge: float | None
     ) -> PredictionBatch:
         batch = PredictionBatch()
         bar_time = pd.Timestamp(self._calendar.last_completed_session(now), tz="UTC")

@@ -13,9 +13,9 @@ import pandas as pd
 
 from core.agent.performance import PerformanceSeries, performance_series
 from core.agent.services import Services
-from core.agent.signal_policy import typical_for
 from core.base.errors import InvalidRequest
 from core.base.types import TradingMode, TradingStatus
+from ml.selection import typical_for
 from risk.daily_loss import session_of
 from risk.metrics import max_drawdown, period_returns, sharpe
 from storage.records import PredictionRecord

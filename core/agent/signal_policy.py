@@ -24,22 +24,12 @@ from enum import StrEnum
 
 from core.base.settings import RuntimeSettings
 from core.base.types import ModelPrediction, SignalType, TradingMode
-
-NO_IDEA = 0.5
-"""The typical of a direction prediction (and of a plan one from a run that has none)."""
+from ml.selection import buy_bar, direction_leans, typical_for
 
 
 class Route(StrEnum):
     EXECUTE = "execute"
     ASK = "ask"
-
-
-def typical_for(target: object, base_rate: object) -> float:
-    """What a probability must beat to mean anything: the plan's base rate for the plan
-    target, even odds for direction (and for runs from before base rates)."""
-    if target == "plan" and isinstance(base_rate, float):
-        return base_rate
-    return NO_IDEA
 
 
 def typical(prediction: ModelPrediction) -> float:
@@ -56,13 +46,16 @@ def generate_signal(
 ) -> SignalType:
     p = prediction.probability_up
     if prediction.target == "plan":
-        bar = typical(prediction) + runtime.min_edge
-        if prediction.selection_threshold is not None:
-            bar = max(bar, prediction.selection_threshold)
+        bar = buy_bar(
+            base_rate=prediction.base_rate,
+            selection_threshold=prediction.selection_threshold,
+            min_edge=runtime.min_edge,
+        )
         return SignalType.BUY if held_quantity <= 0 and p >= bar else SignalType.HOLD
-    if held_quantity <= 0 and p >= NO_IDEA + runtime.min_edge:
+    up, down = direction_leans(p, runtime.min_edge)
+    if held_quantity <= 0 and up:
         return SignalType.BUY
-    if held_quantity > 0 and p < NO_IDEA and NO_IDEA - p >= runtime.min_edge:
+    if held_quantity > 0 and down:
         return SignalType.SELL
     return SignalType.HOLD
 

@@ -44,7 +44,7 @@ class ScriptedPredictor:
         self.probabilities: dict[str, float] = {}
 
     def predict(
-        self, symbols: Sequence[str], now: datetime, explain_from: float
+        self, symbols: Sequence[str], now: datetime, explain_edge: float | None
     ) -> PredictionBatch:
         batch = PredictionBatch()
         prices = self.market.latest_prices(list(symbols))

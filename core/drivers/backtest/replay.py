@@ -26,7 +26,6 @@ from core.agent.pipeline import CycleAction
 from core.agent.predictor import Predictor
 from core.agent.services import ModelHolder, RuntimeHolder, Services
 from core.agent.session import JobTrace, SessionLifecycle
-from core.agent.signal_policy import NO_IDEA
 from core.base.calendar import ExchangeCalendar, get_calendar
 from core.base.clock import SimulatedClock
 from core.base.events import EventBus
@@ -115,9 +114,7 @@ def run_backtest(
             clock = SimulatedClock(calendar.session_open(sessions[0]))
             services = replay_services(settings, history, clock, calendar, runtime, store)
             if predictor is None:
-                walk = walk_forward_predictor(
-                    settings, history, config, sessions, NO_IDEA + runtime.min_edge
-                )
+                walk = walk_forward_predictor(settings, history, config, sessions, runtime.min_edge)
                 predictor = walk
             session = SessionLifecycle(services, predictor, trace)
             session.start()

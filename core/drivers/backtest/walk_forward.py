@@ -48,7 +48,7 @@ class WalkForwardPredictor:
         samples: Samples,
         atr: Mapping[tuple[pd.Timestamp, str], float],
         config: BacktestConfig,
-        explain_from: float,
+        explain_edge: float | None,
         sessions: Sequence[date],
         runner: Runner | None = None,
     ) -> None:
@@ -56,7 +56,7 @@ class WalkForwardPredictor:
         self.config = config
         self.served = PrecomputedPredictor({}, {})
         self._atr = atr
-        self.windows: list[Window] = plan_windows(samples, sessions, config, explain_from)
+        self.windows: list[Window] = plan_windows(samples, sessions, config, explain_edge)
         self.runner = runner or runner_for()
         self.retrainings = 0
         # Starts fitting now: local workers and a cluster run ahead of the replay.
@@ -92,9 +92,9 @@ class WalkForwardPredictor:
             self.close()  # the last window: the workers or the cluster are free again
 
     def predict(
-        self, symbols: Sequence[str], now: datetime, explain_from: float
+        self, symbols: Sequence[str], now: datetime, explain_edge: float | None
     ) -> PredictionBatch:
-        return self.served.predict(symbols, now, explain_from)
+        return self.served.predict(symbols, now, explain_edge)
 
     def close(self) -> None:
         """Stop outstanding fits (a replay that ended early) and let the cluster go."""
@@ -106,7 +106,7 @@ def walk_forward_predictor(
     history: Mapping[str, pd.DataFrame],
     config: BacktestConfig,
     sessions: Sequence[date],
-    explain_from: float,
+    explain_edge: float | None,
 ) -> WalkForwardPredictor:
     """The backtest's predictor: the owner's plan as the target (what live models are
     trained on), samples built and windows fitted by the runner the settings choose."""
@@ -117,7 +117,7 @@ def walk_forward_predictor(
         lookback=settings.trading.ml.lookback,
         target=PlanTarget(PlanRules.from_config(settings.trading)),
     )
-    return WalkForwardPredictor(samples, atr_table(history), config, explain_from, sessions, runner)
+    return WalkForwardPredictor(samples, atr_table(history), config, explain_edge, sessions, runner)
 
 
 def atr_table(history: Mapping[str, pd.DataFrame]) -> dict[tuple[pd.Timestamp, str], float]:

@@ -39,7 +39,7 @@ class Window:
     ahead: np.ndarray
     models: tuple[str, ...]
     seed: int
-    explain_from: float
+    explain_edge: float | None
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def until_stamp(bound: date) -> pd.Timestamp:
 
 
 def plan_windows(
-    samples: Samples, sessions: Sequence[date], config: BacktestConfig, explain_from: float
+    samples: Samples, sessions: Sequence[date], config: BacktestConfig, explain_edge: float | None
 ) -> list[Window]:
     stamps = samples.timestamps
     values = stamps.asi8
@@ -101,7 +101,7 @@ def plan_windows(
                 ahead=ahead,
                 models=tuple(config.models),
                 seed=config.seed,
-                explain_from=explain_from,
+                explain_edge=explain_edge,
             )
         )
     return windows
@@ -113,7 +113,7 @@ def fit_window(samples: Samples, window: Window) -> WindowForecast:
     ensemble.fit(take(samples, window.train))
     ahead = take(samples, window.ahead)
     predictions = ensemble.predictions(
-        ahead, model_run_id=f"bt-{window.day:%Y%m%d}", explain_from=window.explain_from
+        ahead, model_run_id=f"bt-{window.day:%Y%m%d}", explain_edge=window.explain_edge
     )
     return WindowForecast(
         window.number, window.day, window.until, list(ahead.timestamps), predictions

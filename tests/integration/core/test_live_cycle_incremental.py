@@ -100,7 +100,7 @@ def recompute(
     bars since `origin`: the reference the cache must equal."""
     history = market.get_bars(symbols, origin, now)
     samples = build_samples(history, lookback=LOOKBACK, horizon=1).latest()
-    predictions = ensemble.predictions(samples, model_run_id="run-test", explain_from=0.0)
+    predictions = ensemble.predictions(samples, model_run_id="run-test", explain_edge=None)
     atr = {}
     for symbol, frame in history.items():
         high, low, close = (frame[c].to_numpy() for c in ("high", "low", "close"))
@@ -110,7 +110,7 @@ def recompute(
 
 def cycle(predictor: LivePredictor, clock: SimulatedClock, day: date) -> PredictionBatch:
     clock.set(decision_time(day))
-    return predictor.predict(SYMBOLS, clock.now(), explain_from=0.0)
+    return predictor.predict(SYMBOLS, clock.now(), explain_edge=None)
 
 
 def test_cycles_equal_a_full_recompute_session_after_session(

@@ -180,9 +180,9 @@ class PlanPredictor(ScriptedPredictor):
     """A model of the plan's trade: P(profit) against the plan's typical, expected R."""
 
     def predict(
-        self, symbols: Sequence[str], now: datetime, explain_from: float
+        self, symbols: Sequence[str], now: datetime, explain_edge: float | None
     ) -> PredictionBatch:
-        batch = super().predict(symbols, now, explain_from)
+        batch = super().predict(symbols, now, explain_edge)
         batch.predictions = [
             p.model_copy(
                 update={"target": "plan", "base_rate": 0.54, "expected_r": 0.15, "typical_r": 0.1}

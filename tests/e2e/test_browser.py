@@ -134,7 +134,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "--seconds-per-session",
             "8",
             "--decision-seconds",
-            "7",
+            "15",
             "--no-telegram",
         ],
         cwd=tmp_path,
@@ -199,6 +199,13 @@ def _card_of(element: Locator) -> Locator:
     return element.locator("xpath=ancestor::div[contains(@class, 'q-card')][1]")
 
 
+def _newest_approve(page: Page) -> Locator:
+    """The Approve button of the newest waiting signal (cards are added in the order
+    signals arrive): it has the most of its decision window left — an older card may
+    run out while the test looks at it, and the demo's clock then moves on."""
+    return page.get_by_role("button", name="Approve").last
+
+
 def _card_with(page: Page, signal_id: str) -> Locator:
     """A waiting signal's card, found by the id it shows."""
     # The first: on a phone the history's rows are cards too, further down.
@@ -231,11 +238,11 @@ def test_dashboard_signals_and_models_in_a_real_browser(
     page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
 
     page.goto(demo + "/signals")
-    approve = page.get_by_role("button", name="Approve").first
-    expect(approve).to_be_visible(timeout=180_000)
-    signal_id = _card_of(approve).locator(".signal-id").inner_text()
-    card = _card_with(page, signal_id)  # by id: "the first Approve" moves on once decided
+    expect(page.get_by_role("button", name="Approve").first).to_be_visible(timeout=180_000)
     page.screenshot(path=tmp_path / "signals.png", full_page=True)
+    approve = _newest_approve(page)
+    signal_id = _card_of(approve).locator(".signal-id").inner_text()
+    card = _card_with(page, signal_id)  # by id: "the newest Approve" moves on once decided
     card.get_by_role("button", name="Approve").click()
     # The card stays and shows the order that went out; the history has it filled.
     expect(card.get_by_role("button", name="Approve")).to_have_count(0, timeout=10_000)
@@ -275,9 +282,9 @@ def test_every_page_on_a_phone(demo: str, browser: Browser, tmp_path: Path) -> N
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("link", name="Signals").click()
     expect(page).to_have_url(f"{demo}/signals")
-    approve = page.get_by_role("button", name="Approve").first
-    expect(approve).to_be_visible(timeout=120_000)
-    card = _card_with(page, _card_of(approve).locator(".signal-id").inner_text())
+    expect(page.get_by_role("button", name="Approve").first).to_be_visible(timeout=120_000)
+    card = _card_with(page, _card_of(_newest_approve(page)).locator(".signal-id").inner_text())
+    approve = card.get_by_role("button", name="Approve")
     expect(card.get_by_role("button", name="Reject")).to_be_visible()
     expect(card).to_contain_text("If the stop at $")
     half = card.get_by_role("button", name="½ size")

@@ -189,6 +189,10 @@ class MemoryOrders:
         """Rows not seen final yet: an order never reopens, so the open ones are found
         without scanning a long replay's whole journal."""
         self.fills: list[FillRow] = []
+        # The fills again in (time, id) order, as SQLite returns them, with their times
+        # beside them: `fills_since` is a bisection, not a scan of the whole run.
+        self._fill_times: list[datetime] = []
+        self._fills_by_time: list[FillRow] = []
         self._commission: dict[int, float] = {}
         self._created: list[datetime] = []
         self._in_creation_order: list[OrderRecord] = []
@@ -377,25 +381,20 @@ class MemoryOrders:
         at: datetime,
         broker_fill_id: str | None = None,
     ) -> None:
-        self.fills.append(
-            FillRow(
-                len(self.fills) + 1,
-                order.id,
-                order.symbol,
-                order.side,
-                quantity,
-                price,
-                commission,
-                at,
-            )
+        row = FillRow(
+            len(self.fills) + 1, order.id, order.symbol, order.side, quantity, price, commission, at
         )
+        self.fills.append(row)
+        position = bisect_right(self._fill_times, at)
+        self._fill_times.insert(position, at)
+        self._fills_by_time.insert(position, row)
         self._commission[order.id] = self._commission.get(order.id, 0.0) + commission
 
     def commission_recorded(self, record: OrderRecord) -> float:
         return self._commission.get(record.id, 0.0)
 
     def fills_since(self, since: datetime) -> list[FillRow]:
-        return [f for f in self.fills if f.filled_at >= since]
+        return self._fills_by_time[bisect_left(self._fill_times, since) :]
 
     def fill_records(self, since: datetime | None = None) -> list[FillRecord]:
         return [

@@ -180,3 +180,15 @@ def test_a_replays_store_keeps_no_prediction_log() -> None:
     assert store.predictions.save_predictions([prediction]) == 0
     assert store.predictions.unscored(datetime(2025, 1, 1, tzinfo=UTC)) == []
     assert MemoryStore().predictions.save_predictions([prediction]) == 1
+
+
+def test_fills_since_are_in_time_order_whatever_order_they_arrived_in(store: Store) -> None:
+    row, _ = store.orders.write_intent(intent(signal_id=None), T0)
+    # A reconciliation may record a fill that happened before one already recorded.
+    for minutes, quantity in ((30, 1.0), (10, 2.0), (20, 3.0), (10, 4.0)):
+        store.orders.record_fill(
+            row, quantity=quantity, price=25.0, commission=0.0, at=T0 + timedelta(minutes=minutes)
+        )
+    assert [f.quantity for f in store.orders.fills_since(T0)] == [2.0, 4.0, 3.0, 1.0]
+    assert [f.quantity for f in store.orders.fills_since(T0 + timedelta(minutes=15))] == [3.0, 1.0]
+    assert store.orders.fills_since(T0 + timedelta(minutes=31)) == []

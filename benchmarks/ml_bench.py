@@ -165,7 +165,7 @@ def real_data(folder: Path) -> None:
         return model.predict_proba(test)
 
     _measure("rf before: scikit-learn, 100 trees, 2 threads", sklearn_forest, y)
-    _measure("rf after: LightGBM rf mode, 100 trees, 1 thread", lambda: fitted(ForestModel()), y)
+    _measure("rf after: LightGBM rf mode, 50 trees, 1 thread", lambda: fitted(ForestModel()), y)
     _measure("gbm before: LightGBM, 2 threads", lambda: fitted(GbmModel(threads=2)), y)
     _measure("gbm after: LightGBM, 1 thread", lambda: fitted(GbmModel(threads=1)), y)
 

@@ -6,6 +6,9 @@ delivers; a bar relative to the base rate asks only that the model knows more th
 "take every trade". The base rate is the training history's — the level the ensemble's
 calibration is anchored to, so forecast and bar are on the same footing — and the
 margin is fixed in advance; nothing here sees a day after the training fold.
+
+The bars a signal follows from live here too (`buy_bar`, `direction_leans`), so the
+signal policy and the ensemble's reasons (`may_signal`) read one rule.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from core.base.types import OrderSide, PositionStatus
-from storage.database import database_proxy
+from storage.database import database_proxy, rows_as_tuples
 from storage.models import Position
 from storage.records import PositionRecord
 
@@ -215,9 +215,8 @@ def open_positions() -> list[PositionRecord]:
         Position.select(*_RECORD_COLUMNS)
         .where(Position.status == PositionStatus.OPEN.value)
         .order_by(Position.symbol)
-        .tuples()
     )
-    return [PositionRecord(*row) for row in rows]
+    return [PositionRecord(*row) for row in rows_as_tuples(rows)]
 
 
 def open_position(symbol: str) -> PositionRecord | None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any, cast
 
-from peewee import DatabaseProxy, PeeweeException, SqliteDatabase
+from peewee import DatabaseProxy, ModelSelect, PeeweeException, SqliteDatabase
 
 from storage.errors import StorageError
 from storage.integrity import require_sound
@@ -71,3 +72,9 @@ def close_database() -> None:
     db = database_proxy.obj
     if db is not None and not db.is_closed():
         db.close()
+
+
+def rows_as_tuples(query: ModelSelect[Any]) -> list[tuple[Any, ...]]:
+    """The query's rows as plain tuples of its selected columns (converted by their
+    fields): a peewee model instance per row costs about three times as much."""
+    return cast("list[tuple[Any, ...]]", list(query.tuples()))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from peewee import JOIN, ModelSelect
 
 from core.base.types import FINAL_STATUSES, OrderSide, OrderStatus, OrderType
-from storage.database import database_proxy
+from storage.database import database_proxy, rows_as_tuples
 from storage.models import Fill, Order, Signal
 from storage.records import FillRow, OrderRecord
 
@@ -84,10 +84,9 @@ _RECORD_COLUMNS = (
 """`OrderRecord`'s fields in its order, for lists read as tuples."""
 
 
-def _records(query: ModelSelect) -> list[OrderRecord]:
-    """Rows as records, read as plain tuples: a peewee model instance per row cost about
-    three times as much, and the approval's re-check reads today's orders."""
-    return [OrderRecord(*row) for row in query.select(*_RECORD_COLUMNS).tuples()]
+def _records(query: ModelSelect[Order]) -> list[OrderRecord]:
+    """Rows as records, read as plain tuples (the approval's re-check reads today's)."""
+    return [OrderRecord(*row) for row in rows_as_tuples(query.select(*_RECORD_COLUMNS))]
 
 
 def _write(record: OrderRecord, **changes: object) -> None:
@@ -368,9 +367,8 @@ def fills_since(since: datetime) -> list[FillRow]:
         )
         .where(Fill.filled_at >= since)
         .order_by(Fill.filled_at, Fill.id)
-        .tuples()
     )
-    return [FillRow(*row) for row in rows]
+    return [FillRow(*row) for row in rows_as_tuples(rows)]
 
 
 @dataclass(frozen=True)

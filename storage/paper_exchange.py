@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.base.types import OrderSide, OrderStatus
-from storage.database import database_proxy
+from storage.database import database_proxy, rows_as_tuples
 from storage.models import PaperAccount, PaperFill, PaperOrder, PaperPosition
 from storage.records import PaperOrderRecord, PaperPositionRecord
 
@@ -148,14 +148,14 @@ def _position(row: PaperPosition) -> PaperPositionRecord:
 
 
 def positions() -> list[PaperPositionRecord]:
-    # Plain tuples: the account's value reads every position, several times a session.
+    # The account's value reads every position, several times a session.
     rows = PaperPosition.select(
         PaperPosition.symbol,
         PaperPosition.quantity,
         PaperPosition.avg_entry_price,
         PaperPosition.updated_at,
     ).order_by(PaperPosition.symbol)
-    return [PaperPositionRecord(*row) for row in rows.tuples()]
+    return [PaperPositionRecord(*row) for row in rows_as_tuples(rows)]
 
 
 def held(symbol: str) -> float:

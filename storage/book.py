@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from peewee import Field
+
 from core.base.types import OrderSide, PositionStatus
 from storage.database import database_proxy, rows_as_tuples
 from storage.models import Position
@@ -149,23 +151,29 @@ def corrected_position(
 # -- the SQLite book -----------------------------------------------------------------
 
 
+_COLUMNS: dict[str, Field] = {
+    "id": Position.id,
+    "symbol": Position.symbol,
+    "quantity": Position.quantity,
+    "avg_entry_price": Position.avg_entry_price,
+    "status": Position.status,
+    "opened_at": Position.opened_at,
+    "updated_at": Position.updated_at,
+    "initial_stop": Position.initial_stop,
+    "stop_price": Position.stop_price,
+    "trailing_stop": Position.trailing_stop,
+    "highest_price": Position.highest_price,
+    "realized_pnl": Position.realized_pnl,
+    "exit_reason": Position.exit_reason,
+    "closed_at": Position.closed_at,
+}
+"""Each `PositionRecord` field and its column: a model instance is read by these names,
+the open book as plain tuples of these columns (every cycle and every approval's
+re-check reads it; a model instance per row cost 3×)."""
+
+
 def _record(row: Position) -> PositionRecord:
-    return PositionRecord(
-        id=row.id,
-        symbol=row.symbol,
-        quantity=row.quantity,
-        avg_entry_price=row.avg_entry_price,
-        status=row.status,
-        opened_at=row.opened_at,
-        updated_at=row.updated_at,
-        initial_stop=row.initial_stop,
-        stop_price=row.stop_price,
-        trailing_stop=row.trailing_stop,
-        highest_price=row.highest_price,
-        realized_pnl=row.realized_pnl,
-        exit_reason=row.exit_reason,
-        closed_at=row.closed_at,
-    )
+    return PositionRecord(**{name: getattr(row, name) for name in _COLUMNS})
 
 
 def _store(symbol: str, record: PositionRecord) -> PositionRecord:
@@ -190,33 +198,13 @@ def _store(symbol: str, record: PositionRecord) -> PositionRecord:
     return _record(Position.create(**values))
 
 
-_RECORD_COLUMNS = (
-    Position.id,
-    Position.symbol,
-    Position.quantity,
-    Position.avg_entry_price,
-    Position.status,
-    Position.opened_at,
-    Position.updated_at,
-    Position.initial_stop,
-    Position.stop_price,
-    Position.trailing_stop,
-    Position.highest_price,
-    Position.realized_pnl,
-    Position.exit_reason,
-    Position.closed_at,
-)
-"""`PositionRecord`'s fields in its order: the open book is read as plain tuples (every
-cycle and every approval's re-check reads it; a model instance per row cost 3×)."""
-
-
 def open_positions() -> list[PositionRecord]:
     rows = (
-        Position.select(*_RECORD_COLUMNS)
+        Position.select(*_COLUMNS.values())
         .where(Position.status == PositionStatus.OPEN.value)
         .order_by(Position.symbol)
     )
-    return [PositionRecord(*row) for row in rows_as_tuples(rows)]
+    return [PositionRecord(**dict(zip(_COLUMNS, row, strict=True))) for row in rows_as_tuples(rows)]
 
 
 def open_position(symbol: str) -> PositionRecord | None:

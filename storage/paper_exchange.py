@@ -143,18 +143,22 @@ def _account(starting_cash: float, now: datetime) -> PaperAccount:
     return account
 
 
+_POSITION_COLUMNS = (
+    PaperPosition.symbol,
+    PaperPosition.quantity,
+    PaperPosition.avg_entry_price,
+    PaperPosition.updated_at,
+)
+"""`PaperPositionRecord`'s fields in its order."""
+
+
 def _position(row: PaperPosition) -> PaperPositionRecord:
-    return PaperPositionRecord(row.symbol, row.quantity, row.avg_entry_price, row.updated_at)
+    return PaperPositionRecord(*(getattr(row, column.name) for column in _POSITION_COLUMNS))
 
 
 def positions() -> list[PaperPositionRecord]:
-    # The account's value reads every position, several times a session.
-    rows = PaperPosition.select(
-        PaperPosition.symbol,
-        PaperPosition.quantity,
-        PaperPosition.avg_entry_price,
-        PaperPosition.updated_at,
-    ).order_by(PaperPosition.symbol)
+    # Plain tuples: the account's value reads every position, several times a session.
+    rows = PaperPosition.select(*_POSITION_COLUMNS).order_by(PaperPosition.symbol)
     return [PaperPositionRecord(*row) for row in rows_as_tuples(rows)]
 
 

@@ -308,10 +308,36 @@ async def _presses(
     return latencies, waiting, marks, reached
 
 
-def _median_ms(pairs: list[tuple[float, float]]) -> str:
-    if not pairs:
-        return "     —"
-    return f"{statistics.median((b - a) * 1000 for a, b in pairs):6.1f}"
+STAGES = (
+    ("to_handler_ms", "getUpdates answer → handler", "reached", "handler"),
+    ("handler_to_approval_ms", "handler → approval in thread", "handler", "approve"),
+    ("to_approval_ms", "getUpdates answer → approval", "reached", "approve"),
+    ("approval_to_submit_ms", "approval → broker submit", "approve", "submit"),
+    ("submit_ms", "broker submit → submitted", "submit", "submitted"),
+)
+"""(key, label, from stamp, to stamp) of each stage of a press; "reached" is when
+getUpdates handed the press to the bot."""
+
+
+def stage_medians(marks: Marks, reached: dict[str, float]) -> dict[str, float | None]:
+    """Each stage's median (ms) over the presses stamped at both ends (None: none were,
+    as with a bot without the handler's stamp)."""
+    stamps = {
+        "reached": reached,
+        "handler": marks.handler,
+        "approve": marks.approve,
+        "submit": marks.submit,
+        "submitted": marks.submitted,
+    }
+    medians: dict[str, float | None] = {}
+    for key, _, start, end in STAGES:
+        spans = [
+            (stamps[end][s] - stamps[start][s]) * 1000
+            for s in reached
+            if s in stamps[start] and s in stamps[end]
+        ]
+        medians[key] = statistics.median(spans) if spans else None
+    return medians
 
 
 def _report(
@@ -325,28 +351,10 @@ def _report(
     print(f"  press at the bot → order, p50    {p50:6.1f} ms  (goal ≤ {GOAL_MS:g} ms: {verdict})")
     print(f"  press at the bot → order, p90    {np.percentile(latencies, 90):6.1f} ms")
     print("  where it goes (medians, ms):")
-    done = [s for s in reached if s in marks.approve and s in marks.submit]
-    handled = [s for s in done if s in marks.handler]
-    print(
-        "    getUpdates answer → handler    "
-        + _median_ms([(reached[s], marks.handler[s]) for s in handled])
-    )
-    print(
-        "    handler → approval in thread   "
-        + _median_ms([(marks.handler[s], marks.approve[s]) for s in handled])
-    )
-    print(
-        "    getUpdates answer → approval   "
-        + _median_ms([(reached[s], marks.approve[s]) for s in done])
-    )
-    print(
-        "    approval → broker submit       "
-        + _median_ms([(marks.approve[s], marks.submit[s]) for s in done])
-    )
-    print(
-        "    broker submit → submitted      "
-        + _median_ms([(marks.submit[s], marks.submitted[s]) for s in done])
-    )
+    medians = stage_medians(marks, reached)
+    for key, stage, _, _ in STAGES:
+        value = medians[key]
+        print(f"    {stage:<31}" + ("     —" if value is None else f"{value:6.1f}"))
 
 
 def _profile_report(cost: ApprovalCost) -> None:
@@ -371,18 +379,12 @@ def run(presses: int = 40) -> dict[str, float]:
             latencies, _, marks, reached = await _presses(
                 telegram, Path(folder), presses=presses, backlog=0, cost=None
             )
-        done = [s for s in reached if s in marks.approve and s in marks.submit]
-
-        def median(pairs: list[tuple[float, float]]) -> float:
-            return statistics.median((b - a) * 1000 for a, b in pairs)
-
+        stages = stage_medians(marks, reached)
         return {
             "presses": len(latencies),
             "p50_ms": statistics.median(latencies),
             "p90_ms": float(np.percentile(latencies, 90)),
-            "to_approval_ms": median([(reached[s], marks.approve[s]) for s in done]),
-            "approval_to_submit_ms": median([(marks.approve[s], marks.submit[s]) for s in done]),
-            "submit_ms": median([(marks.submit[s], marks.submitted[s]) for s in done]),
+            **{key: value for key, value in stages.items() if value is not None},
         }
 
     return asyncio.run(measure())
